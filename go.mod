@@ -1,0 +1,11 @@
+module github.com/tamavisor/tamavisor
+
+go 1.26.0
+
+require (
+	github.com/stretchr/testify v1.11.1 // indirect
+	github.com/usbarmory/tamago v1.26.0 // indirect
+	go.yaml.in/yaml/v3 v3.0.4 // indirect
+)
+
+tool github.com/usbarmory/tamago/cmd/tamago
