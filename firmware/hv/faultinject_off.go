@@ -1,0 +1,5 @@
+//go:build tamago && arm64 && !faultinject
+
+package hv
+
+func injectFault() {}

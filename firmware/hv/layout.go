@@ -1,0 +1,93 @@
+// Package hv is the hypervisor that runs on every core: boot, the per-core
+// instance's memory layout, the console shared between cores, exception
+// reports and the safe state.
+//
+// Each physical core runs its own single-threaded Go runtime from the same
+// image. Text and rodata are shared and read-only; everything the runtime
+// writes (data, bss, heap, stacks) sits at the same virtual addresses on
+// every core, but each core's own stage-1 tables send those addresses to the
+// core's private slot of physical memory. A small region shared by all cores
+// holds boot parameters, per-core state and the console lock.
+//
+// Files built for the target carry `//go:build tamago && arm64`; the rest is
+// plain Go that host tests exercise.
+package hv
+
+import (
+	"github.com/tamavisor/tamavisor/board"
+	"github.com/tamavisor/tamavisor/mmu"
+)
+
+// Image holds the link-time bounds of the running image, in virtual (= slot
+// 0 physical) addresses. The Go linker lays the image out as text, then
+// read-only data, then writable data (noptrdata, data, bss, noptrbss), each
+// segment page aligned (-R 0x1000).
+type Image struct {
+	TextStart uint64 // runtime.text
+	TextEnd   uint64 // runtime.etext
+	DataStart uint64 // first writable byte (runtime.noptrdata)
+	DataEnd   uint64 // end of initialized data (runtime.edata)
+	End       uint64 // end of bss and noptrbss (runtime.end)
+}
+
+// MaxLayoutRegions bounds a core's layout; a fixed array keeps the layout
+// free of allocation for code that runs before the Go heap exists.
+const MaxLayoutRegions = 8
+
+// Layout is one core's EL2 stage-1 memory map.
+type Layout struct {
+	regions [MaxLayoutRegions]mmu.Region
+	n       int
+}
+
+// Regions returns the layout's regions.
+func (l *Layout) Regions() []mmu.Region { return l.regions[:l.n] }
+
+func (l *Layout) add(r mmu.Region) {
+	if l.n < len(l.regions) {
+		l.regions[l.n] = r
+		l.n++
+	}
+}
+
+// VABits is the size of the hypervisor's virtual address space: 39 bits
+// start the walk at level 1 and cover every device of the boards we know.
+const VABits = 39
+
+// CoreLayout returns the memory map of core index core: text executable and
+// read-only, rodata read-only, the private window (data, bss, heap, stacks)
+// read-write at the virtual addresses of slot 0 backed by the core's own
+// slot, the shared region, and the console UART. Nothing else is mapped: not
+// the other cores' slots, not the page tables, not guest memory.
+func CoreLayout(h board.Hypervisor, img Image, core int, uart board.Region) Layout {
+	var l Layout
+	slot := h.Slot(core)
+	ramStart := h.RAMStart()
+	textEnd := alignUp(img.TextEnd, mmu.PageSize)
+	l.add(mmu.Region{Name: "text", VA: img.TextStart, PA: img.TextStart, Size: textEnd - img.TextStart, Attr: mmu.Text})
+	l.add(mmu.Region{Name: "rodata", VA: textEnd, PA: textEnd, Size: img.DataStart - textEnd, Attr: mmu.ROData})
+	privateVA := img.DataStart
+	l.add(mmu.Region{Name: "private", VA: privateVA, PA: slot.Base + (privateVA - ramStart),
+		Size: ramStart + h.SlotSize - privateVA, Attr: mmu.RWData})
+	shared := h.Shared()
+	l.add(mmu.Region{Name: "shared", VA: shared.Base, PA: shared.Base, Size: shared.Size, Attr: mmu.RWData})
+	l.add(mmu.Region{Name: "uart", VA: uart.Base, PA: uart.Base, Size: alignUp(uart.Size, mmu.PageSize), Attr: mmu.MMIO})
+	return l
+}
+
+// TablePool returns the physical range of core's translation-table pages:
+// the part of its slot below the text offset, which no core maps. The page
+// right below the text holds the image's ELF headers in slot 0 and the
+// slot's first page stays unused, so neither holds tables.
+func TablePool(h board.Hypervisor, core int) (base, end uint64) {
+	slot := h.Slot(core)
+	return slot.Base + mmu.PageSize, slot.Base + h.TextOffset - mmu.PageSize
+}
+
+// PrivatePA translates a private-window virtual address of core to the
+// physical address behind it.
+func PrivatePA(h board.Hypervisor, core int, va uint64) uint64 {
+	return h.Slot(core).Base + (va - h.RAMStart())
+}
+
+func alignUp(v, align uint64) uint64 { return (v + align - 1) &^ (align - 1) }

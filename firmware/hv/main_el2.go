@@ -1,0 +1,149 @@
+//go:build tamago && arm64
+
+package hv
+
+import (
+	"fmt"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/tamavisor/tamavisor/aarch64"
+)
+
+// coreStartTimeout bounds how long the boot core waits for a started core's
+// instance to report itself up.
+const coreStartTimeout = 10 * time.Second
+
+// Main is the hypervisor's main function on every core.
+func Main() {
+	if isBootCore {
+		bootCoreMain()
+	} else {
+		secondaryMain()
+	}
+	for {
+		waitForEvent()
+	}
+}
+
+func bootCoreMain() {
+	sh := shared()
+	atomic.StoreUint64(&sh.Core[thisCore].MPIDR, readMPIDR())
+	atomic.StoreUint64(&sh.Core[thisCore].SlotBase, hypervisor.Slot(thisCore).Base)
+	fmt.Printf("tamavisor: hypervisor at EL2, %d cores, %d MiB per core instance\n", numCPUs, slotSize>>20)
+	printUp()
+	atomic.StoreUint32(&sh.Core[thisCore].State, CoreUp)
+
+	// From here on other cores print too.
+	console.SetLock(&sh.ConsoleOwner)
+
+	up := 1
+	for c := 0; c < numCPUs; c++ {
+		if c == thisCore {
+			continue
+		}
+		if startCore(c) {
+			up++
+		}
+	}
+	if up == numCPUs {
+		fmt.Printf("all cores up: %d\n", up)
+	} else {
+		fmt.Printf("cores up: %d of %d\n", up, numCPUs)
+	}
+	selfTest()
+}
+
+// startCore powers core c on through PSCI and waits for its instance.
+func startCore(c int) bool {
+	sh := shared()
+	atomic.StoreUint32(&sh.Core[c].State, CoreStarting)
+	ret := int64(smc(aarch64.PSCICPUOn64, mpidrOf(c), secondaryEntryAddress(), uint64(c)))
+	if ret != aarch64.PSCISuccess {
+		atomic.StoreUint32(&sh.Core[c].State, CoreOff)
+		fmt.Printf("core %d: not started: PSCI CPU_ON returned %d (%s)\n", c, ret, aarch64.PSCIReturnString(ret))
+		return false
+	}
+	deadline := time.Now().Add(coreStartTimeout)
+	for time.Now().Before(deadline) {
+		switch atomic.LoadUint32(&sh.Core[c].State) {
+		case CoreUp:
+			return true
+		case CoreHalted:
+			fmt.Printf("core %d: halted while starting\n", c)
+			return false
+		}
+	}
+	fmt.Printf("core %d: started but not up within %v\n", c, coreStartTimeout)
+	return false
+}
+
+func secondaryMain() {
+	sh := shared()
+	atomic.StoreUint64(&sh.Core[thisCore].MPIDR, readMPIDR())
+	atomic.StoreUint64(&sh.Core[thisCore].SlotBase, hypervisor.Slot(thisCore).Base)
+	printUp()
+	atomic.StoreUint32(&sh.Core[thisCore].State, CoreUp)
+	sendEvent()
+	selfTest()
+	injectFault()
+}
+
+func printUp() {
+	slot := hypervisor.Slot(thisCore)
+	fmt.Printf("core %d up: mpidr %#x, private memory at %#x (%d MiB)\n",
+		thisCore, readMPIDR(), slot.Base, slot.Size>>20)
+}
+
+// isolationProbe is initialized data: every core starts with its own copy
+// holding this value.
+var isolationProbe uint64 = 0x7461_6d61_7669_736f // "tamaviso"
+
+const isolationProbeInitial = 0x7461_6d61_7669_736f
+
+// heapSink keeps the self-test's allocation on the heap.
+var heapSink []byte
+
+// selfTest shows, at every boot, that this core's memory is its own: a heap
+// allocation lands in its slot, and (cores 1 and 2) a global written on one
+// core is unchanged on another at the same address.
+func selfTest() {
+	heapSink = make([]byte, 64<<10)
+	va := uint64(uintptr(unsafe.Pointer(&heapSink[0])))
+	fmt.Printf("core %d heap: allocation at va %#x is pa %#x\n", thisCore, va, physical(va))
+
+	probe := uint64(uintptr(unsafe.Pointer(&isolationProbe)))
+	switch thisCore {
+	case 1:
+		atomic.StoreUint64(&isolationProbe, 0xc0de_0000_0000_0001)
+		fmt.Printf("core 1 isolation: wrote %#x to probe at va %#x (pa %#x)\n",
+			atomic.LoadUint64(&isolationProbe), probe, physical(probe))
+		atomic.StoreUint32(&shared().ProbeWritten, 1)
+		sendEvent()
+	case 2:
+		deadline := time.Now().Add(coreStartTimeout)
+		for atomic.LoadUint32(&shared().ProbeWritten) == 0 && time.Now().Before(deadline) {
+		}
+		if atomic.LoadUint32(&shared().ProbeWritten) == 0 {
+			fmt.Printf("core 2 isolation: core 1 never wrote the probe\n")
+			return
+		}
+		v := atomic.LoadUint64(&isolationProbe)
+		verdict := "unchanged"
+		if v != isolationProbeInitial {
+			verdict = "CHANGED"
+		}
+		fmt.Printf("core 2 isolation: probe at va %#x (pa %#x) reads %#x: %s\n", probe, physical(probe), v, verdict)
+	}
+}
+
+// physical translates a virtual address with this core's tables (AT
+// S1E2R); it returns 0 for an address that does not translate.
+func physical(va uint64) uint64 {
+	par := translate(va)
+	if par&1 != 0 { // PAR_EL1.F: the walk faulted
+		return 0
+	}
+	return par&0x0000_ffff_ffff_f000 | va&0xfff
+}

@@ -1,0 +1,39 @@
+//go:build tamago && arm64
+
+package hv
+
+import (
+	"github.com/tamavisor/tamavisor/board"
+	"github.com/tamavisor/tamavisor/board/qemuvirt"
+	"github.com/tamavisor/tamavisor/driver/pl011"
+)
+
+// The firmware is built for one board; these are its facts as constants, so
+// that code running before the Go runtime is up needs no initialized data.
+const (
+	numCPUs      = qemuvirt.NumCPUs
+	physAddrBits = qemuvirt.PhysAddrBits
+	sharedBase   = qemuvirt.HypervisorBase
+	ramStart     = qemuvirt.RAMStart
+	slotSize     = qemuvirt.HypervisorSlotSize
+	textStart    = qemuvirt.TextStart
+
+	// The top 64 KiB of every core's window is its exception stack; the
+	// Go runtime's g0 stack starts below it.
+	exceptionStackSize = 0x1_0000
+	exceptionStackTop  = ramStart + slotSize - 16
+	stackTop           = ramStart + slotSize - exceptionStackSize
+)
+
+var (
+	hypervisor = board.Hypervisor{
+		Memory:     board.Region{Base: qemuvirt.HypervisorBase, Size: qemuvirt.HypervisorSize},
+		SharedSize: qemuvirt.HypervisorSharedSize,
+		SlotSize:   qemuvirt.HypervisorSlotSize,
+		TextOffset: qemuvirt.HypervisorTextOffset,
+	}
+	uartRegion = board.Region{Base: qemuvirt.UART0Base, Size: qemuvirt.UART0Size}
+	uart       = pl011.UART{Base: qemuvirt.UART0Base}
+)
+
+func mpidrOf(core int) uint64 { return qemuvirt.MPIDR(core) }

@@ -1,0 +1,279 @@
+//go:build tamago && arm64
+
+package hv
+
+import (
+	"math"
+	"math/bits"
+	"runtime/goos"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/tamavisor/tamavisor/driver/mmio"
+	"github.com/tamavisor/tamavisor/mmu"
+)
+
+// The Go runtime's RAM: slot 0's window at the same virtual addresses on
+// every core (runtime/goos, see tamago's goos package).
+//
+//go:linkname runtimeRAMStart runtime/goos.RamStart
+var runtimeRAMStart uint64 = ramStart
+
+//go:linkname runtimeRAMSize runtime/goos.RamSize
+var runtimeRAMSize uint64 = slotSize
+
+//go:linkname runtimeRAMStackOffset runtime/goos.RamStackOffset
+var runtimeRAMStackOffset uint64 = exceptionStackSize
+
+// Defined in boot_el2.s.
+func secondaryEntry()
+func secondaryEntryAddress() uint64
+func enableMMU(ttbr0, tcr, mair, sctlr uint64)
+func mmuEnabled() bool
+func imageBounds() (text, etext, noptrdata, edata, end uint64)
+func copyWords(dst, src, size uint64)
+func zeroWords(dst, size uint64)
+func readMPIDR() uint64
+func readCounter() uint64
+func readCounterFrequency() uint64
+func translate(va uint64) (par uint64)
+func smc(fn, a1, a2, a3 uint64) uint64
+func waitForEvent()
+func sendEvent()
+func haltForever()
+
+// Defined in vectors_el2.s.
+func vectors()
+
+// Private to each core, like every Go global (they live in the core's slot).
+var (
+	thisCore   int
+	isBootCore bool
+	console    Console
+	image      Image
+
+	// Used by Hwinit0 before the Go heap exists: globals, never heap.
+	bootMem    physicalTables
+	bootTables mmu.Tables
+	bootLayout Layout
+
+	// The exception path's own state.
+	exceptionFrame Frame
+	exceptionG     [64]uint64 // a zeroed g: stack guard 0, no stack check fires
+	exceptionDepth int
+	counterFreq    uint64
+	randomState    uint64
+)
+
+// shared returns the region all cores map at the same address (identity
+// mapped, so valid with the MMU on or off). The conversion from a constant
+// address is the one place the hypervisor makes memory out of a number.
+func shared() *Shared { return (*Shared)(unsafe.Pointer(uintptr(sharedBase))) }
+
+// physicalTables hands out translation-table pages from a core's pool and
+// reaches them by physical address: only valid with the MMU off, which is
+// when Hwinit0 builds every core's tables.
+type physicalTables struct {
+	next, end uint64
+}
+
+func (p *physicalTables) NewTable() (uint64, bool) {
+	if p.next+mmu.PageSize > p.end {
+		return 0, false
+	}
+	pa := p.next
+	p.next += mmu.PageSize
+	zeroWords(pa, mmu.PageSize)
+	return pa, true
+}
+
+func (p *physicalTables) Load(table uint64, index int) mmu.Entry {
+	return mmu.Entry(mmio.Read64(table + 8*uint64(index)))
+}
+
+func (p *physicalTables) Store(table uint64, index int, e mmu.Entry) {
+	mmio.Write64(table+8*uint64(index), uint64(e))
+}
+
+// identify finds this core's index from its MPIDR.
+func identify() bool {
+	mpidr := readMPIDR() & 0xff_00ff_ffff
+	for c := 0; c < numCPUs; c++ {
+		if mpidrOf(c) == mpidr {
+			thisCore = c
+			return true
+		}
+	}
+	return false
+}
+
+// hwinit0 runs on every core before the Go runtime initializes. On a
+// secondary the entry code already turned the MMU on; on the boot core it
+// prepares every core's private memory and tables and turns its own MMU on.
+// It must not allocate and must not write initialized Go data before the
+// copies for the other cores are taken.
+//
+//go:linkname hwinit0 runtime/goos.Hwinit0
+func hwinit0() {
+	text, etext, data, edata, end := imageBounds()
+	image = Image{TextStart: text, TextEnd: etext, DataStart: data &^ (mmu.PageSize - 1),
+		DataEnd: (edata + 7) &^ 7, End: (end + 7) &^ 7}
+	if mmuEnabled() {
+		identify()
+		console.Init(&uart, thisCore, &shared().ConsoleOwner)
+		return
+	}
+
+	isBootCore = true
+	uart.Init()
+	console.Init(&uart, 0, nil)
+	if !identify() || thisCore != 0 {
+		console.Write("tamavisor: the boot core's MPIDR is not core 0 of this board; halting\n")
+		haltForever()
+	}
+	if text != textStart {
+		console.Write("tamavisor: image linked at the wrong address (text ")
+		console.Hex(text)
+		console.Write(", board expects ")
+		console.Hex(textStart)
+		console.Write("); rebuild with the Makefile; halting\n")
+		haltForever()
+	}
+
+	// Start from a clean shared region: it may hold a previous boot's state.
+	zeroWords(sharedBase, uint64(unsafe.Sizeof(Shared{})))
+
+	// Each other core starts from pristine initialized data and zeroed
+	// bss, in its own slot.
+	for c := 1; c < numCPUs; c++ {
+		copyWords(PrivatePA(hypervisor, c, image.DataStart), image.DataStart, image.DataEnd-image.DataStart)
+		zeroWords(PrivatePA(hypervisor, c, image.DataEnd), image.End-image.DataEnd)
+	}
+	for c := numCPUs - 1; c >= 0; c-- {
+		buildTables(c)
+	}
+	boot := &shared().Boot[0]
+	enableMMU(boot.TTBR0, boot.TCR, boot.MAIR, boot.SCTLR)
+}
+
+// buildTables builds core c's EL2 stage-1 tables in its own pool and
+// records them in its boot parameters. A layout the builder refuses is
+// reported by region name and stops the boot.
+func buildTables(c int) {
+	base, end := TablePool(hypervisor, c)
+	bootMem = physicalTables{next: base, end: end}
+	bootLayout = CoreLayout(hypervisor, image, c, uartRegion)
+	err := bootTables.Init(&bootMem, VABits)
+	if err == nil {
+		err = bootTables.MapRegions(bootLayout.Regions())
+	}
+	if err != nil {
+		console.Write("tamavisor: core ")
+		console.Dec(uint64(c))
+		console.Write(" memory layout: ")
+		if le, ok := err.(*mmu.LayoutError); ok {
+			console.Write("region ")
+			console.Write(le.Region.Name)
+			console.Write(" va ")
+			console.Hex(le.Region.VA)
+			console.Write(" size ")
+			console.Hex(le.Region.Size)
+			console.Write(": ")
+			console.Write(le.Err.Error())
+			if le.Other.Name != "" {
+				console.Write(" (region ")
+				console.Write(le.Other.Name)
+				console.Write(")")
+			}
+		} else {
+			console.Write(err.Error())
+		}
+		console.Write("; fix the board description; halting\n")
+		haltForever()
+	}
+	shared().Boot[c] = BootParams{
+		TTBR0:    bootTables.Root(),
+		TCR:      mmu.TCREL2(VABits, physAddrBits),
+		MAIR:     mmu.MAIR,
+		SCTLR:    mmu.SCTLREL2,
+		StackTop: stackTop,
+	}
+}
+
+//go:linkname hwinit1 runtime/goos.Hwinit1
+func hwinit1() {
+	goos.Exit = exit
+	goos.Idle = idle
+}
+
+//go:linkname printk runtime/goos.Printk
+func printk(c byte) { console.Put(c) }
+
+//go:linkname nanotime runtime/goos.Nanotime
+func nanotime() int64 {
+	if counterFreq == 0 {
+		counterFreq = readCounterFrequency()
+		if counterFreq == 0 {
+			counterFreq = 62_500_000 // QEMU's generic timer when firmware left CNTFRQ unset
+		}
+	}
+	hi, lo := bits.Mul64(readCounter(), 1e9)
+	ns, _ := bits.Div64(hi%counterFreq, lo, counterFreq)
+	return int64(ns)
+}
+
+// The board offers no entropy source at EL2. The runtime only needs random
+// data for hash seeds and scheduling; nothing in the hypervisor uses it for
+// secrets. splitmix64 seeded from the counter and the core's MPIDR.
+//
+//go:linkname initRNG runtime/goos.InitRNG
+func initRNG() {
+	randomState = readCounter() ^ readMPIDR()<<32
+}
+
+//go:linkname getRandomData runtime/goos.GetRandomData
+func getRandomData(b []byte) {
+	for i := range b {
+		randomState += 0x9e3779b97f4a7c15
+		z := randomState
+		z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+		z = (z ^ z>>27) * 0x94d049bb133111eb
+		b[i] = byte(z ^ z>>31)
+	}
+}
+
+// idle is called when no goroutine can run. With no timer pending nothing
+// can wake this core (interrupts come with guests), so it waits for an
+// event; with a timer pending the scheduler polls the clock.
+func idle(until int64) {
+	if until == math.MaxInt64 {
+		waitForEvent()
+	}
+}
+
+// exit is where a Go panic or fatal error ends: after the runtime printed
+// the panic and its goroutine trace, this core enters the safe state.
+func exit(code int32) {
+	console.Flush()
+	enterSafeState("hypervisor panic")
+}
+
+// handleException is called by the vectors for every exception taken to
+// EL2 on this core: none is expected yet, so each is reported and stops
+// the core.
+func handleException() {
+	exceptionDepth++
+	if exceptionDepth > 1 {
+		console.Write("\nexception while reporting an exception\n")
+		enterSafeState("nested exception")
+	}
+	WriteReport(&console, thisCore, &exceptionFrame)
+	enterSafeState("unexpected exception")
+}
+
+func enterSafeState(why string) {
+	WriteHalted(&console, thisCore, why)
+	atomic.StoreUint32(&shared().Core[thisCore].State, CoreHalted)
+	sendEvent()
+	haltForever()
+}

@@ -1,0 +1,50 @@
+package hv
+
+// MaxCPUs bounds the number of cores the shared region has room for.
+const MaxCPUs = 8
+
+// Core states, kept in CoreState.State.
+const (
+	CoreOff      uint32 = iota // never started
+	CoreStarting               // CPU_ON issued, instance not up yet
+	CoreUp                     // instance running
+	CoreHalted                 // stopped in the safe state after a fault or panic
+)
+
+// BootParams is what a secondary core needs before its MMU is on. The boot
+// core writes it with its own MMU still off, so it is in memory when the
+// secondary reads it uncached. Offsets are used by the assembly entry
+// (go_asm.h: BootParams_TTBR0, ...).
+type BootParams struct {
+	TTBR0    uint64
+	TCR      uint64
+	MAIR     uint64
+	SCTLR    uint64
+	StackTop uint64
+	_        [3]uint64 // pad to a 64-byte cache line
+}
+
+// CoreState is one core's public state.
+type CoreState struct {
+	State    uint32
+	_        uint32
+	MPIDR    uint64
+	SlotBase uint64
+	Mailbox  uint64
+	_        [4]uint64 // pad to a 64-byte cache line
+}
+
+// Shared is the layout of the region every instance maps at the same
+// address. It holds no Go pointers: each core's runtime knows nothing of it.
+type Shared struct {
+	Boot [MaxCPUs]BootParams
+	Core [MaxCPUs]CoreState
+	// ConsoleOwner is 0 when the console is free, else the owning core
+	// index + 1.
+	ConsoleOwner uint32
+	_            uint32
+	// ProbeWritten is set once core 1 has changed its copy of the
+	// isolation probe variable (boot self-test).
+	ProbeWritten uint32
+	_            uint32
+}

@@ -1,0 +1,44 @@
+// EL2 system register and system instruction encodings. Go's assembler
+// knows none of the EL2 registers, so each is a WORD whose comment gives the
+// instruction. Encoding (DDI 0487 C5.2, C6.2.xxx MSR/MRS/SYS):
+// MSR/MRS 0xd5100000 | L<<21 | op0[0]<<19 | op1<<16 | CRn<<12 | CRm<<8 | op2<<5 | Rt.
+
+#define MSR_CPTR_EL2_X0		WORD $0xd51c1140	// msr cptr_el2, x0   (D19.2 CPTR_EL2)
+#define MSR_HCR_EL2_X0		WORD $0xd51c1100	// msr hcr_el2, x0    (D19.2 HCR_EL2)
+#define MSR_VBAR_EL2_X0		WORD $0xd51cc000	// msr vbar_el2, x0   (D19.2 VBAR_EL2)
+#define MSR_MAIR_EL2_X0		WORD $0xd51ca200	// msr mair_el2, x0   (D19.2 MAIR_EL2)
+#define MSR_TCR_EL2_X0		WORD $0xd51c2040	// msr tcr_el2, x0    (D19.2 TCR_EL2)
+#define MSR_TTBR0_EL2_X0	WORD $0xd51c2000	// msr ttbr0_el2, x0  (D19.2 TTBR0_EL2)
+#define MSR_SCTLR_EL2_X0	WORD $0xd51c1000	// msr sctlr_el2, x0  (D19.2 SCTLR_EL2)
+#define MRS_SCTLR_EL2_X0	WORD $0xd53c1000	// mrs x0, sctlr_el2
+#define MSR_TPIDR_EL2_X0	WORD $0xd51cd040	// msr tpidr_el2, x0  (D19.2 TPIDR_EL2)
+#define MRS_TPIDR_EL2_X1	WORD $0xd53cd041	// mrs x1, tpidr_el2
+#define MRS_ESR_EL2_X1		WORD $0xd53c5201	// mrs x1, esr_el2    (D19.2 ESR_EL2)
+#define MRS_FAR_EL2_X1		WORD $0xd53c6001	// mrs x1, far_el2    (D19.2 FAR_EL2)
+#define MRS_ELR_EL2_X1		WORD $0xd53c4021	// mrs x1, elr_el2    (C5.2.7 ELR_EL2)
+#define MRS_SPSR_EL2_X1		WORD $0xd53c4001	// mrs x1, spsr_el2   (C5.2.19 SPSR_EL2)
+#define MRS_PAR_EL1_X0		WORD $0xd5387400	// mrs x0, par_el1    (D19.2 PAR_EL1)
+#define AT_S1E2R_X0		WORD $0xd50c7800	// at s1e2r, x0       (C5.5 AT S1E2R)
+#define TLBI_ALLE2		WORD $0xd50c871f	// tlbi alle2         (C5.5 TLBI ALLE2)
+#define SMC_0			WORD $0xd4000003	// smc #0             (C6.2 SMC)
+
+// CPTR_EL2 with E2H == 0: RES1 bits [13:12] and [9:0]; TFP (bit 10) clear so
+// the Go runtime's SIMD and floating point do not trap.
+#define CPTR_EL2_VALUE	0x33ff
+// HCR_EL2: only RW (bit 31, EL1 is AArch64). No traps until guests exist.
+#define HCR_EL2_VALUE	0x80000000
+// SCTLR_EL2 RES1 bits with E2H == 0, MMU and caches off, no alignment checks.
+#define SCTLR_EL2_OFF	0x30c50830
+
+// Common EL2 setup of every core before the MMU is on: FP/SIMD untrapped,
+// HCR_EL2 defined, SCTLR_EL2 in a known state, exception vectors installed.
+#define EL2_SETUP \
+	MOVD	$CPTR_EL2_VALUE, R0	\
+	MSR_CPTR_EL2_X0			\
+	MOVD	$HCR_EL2_VALUE, R0	\
+	MSR_HCR_EL2_X0			\
+	MOVD	$SCTLR_EL2_OFF, R0	\
+	MSR_SCTLR_EL2_X0		\
+	MOVD	$·vectors(SB), R0	\
+	MSR_VBAR_EL2_X0			\
+	ISB	$15
