@@ -1,23 +1,69 @@
-# Tamavisor: the two commands a newcomer needs are `make qemu` and `make test`.
+# Tamavisor. A newcomer needs two commands:
+#   make qemu   build the hypervisor and boot it under QEMU (Ctrl-A X quits)
+#   make test   run every test; QEMU tests run when the TamaGo compiler is there
+
+SHELL     := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 
 GO        ?= go
 BUILD     ?= build
 # The TamaGo toolchain wrapper, as upstream builds firmware: it runs the
-# tamago-go compiler matching the tamago module version in go.mod.
+# tamago-go compiler matching the tamago version in go.mod, and installs it
+# into the user cache directory when it is missing (that needs internet).
 TAMAGO    ?= $(shell $(GO) tool -n github.com/usbarmory/tamago/cmd/tamago)
 TAMAGOENV := GOOS=tamago GOARCH=arm64 GOOSPKG=github.com/usbarmory/tamago
-# Link address of the hypervisor image: qemuvirt.TextStart (a test checks
-# that the two agree).
+TAMAGO_VERSION := $(patsubst v%,%,$(shell $(GO) list -m -f '{{.Version}}' github.com/usbarmory/tamago))
+TAMAGO_GO := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/tamago-go/tamago-go$(TAMAGO_VERSION)/bin/go
+# Link address of the hypervisor image: board/qemuvirt TextStart (a test
+# checks that the two agree).
 TEXT_START := 0x40210000
 FIRMWARE_TAGS ?=
 FIRMWARE  ?= $(BUILD)/tamavisor.elf
 
-.PHONY: firmware qemu test clean
+# Debian packages the build and tests use: commands and the package that has each.
+DEPS := qemu-system-aarch64:qemu-system-arm dtc:device-tree-compiler
+
+.PHONY: all firmware qemu test vet deps clean
+
+all: firmware
 
 firmware:
 	@mkdir -p $(dir $(FIRMWARE))
 	$(TAMAGOENV) $(TAMAGO) build -trimpath -tags linkcpuinit,$(FIRMWARE_TAGS) \
 		-ldflags "-T $(TEXT_START) -R 0x1000" -o $(FIRMWARE) ./firmware
+
+qemu: deps firmware
+	$(GO) run ./cmd/tamavisor run $(FIRMWARE)
+
+test: deps vet
+	$(GO) test $$($(GO) list ./... | grep -v '/tests$$')
+	@echo "QEMU integration tests (tests/):"
+	$(GO) test -count=1 -v ./tests/ | grep -Ev '^=== (RUN|PAUSE|CONT)'
+
+vet:
+	$(GO) vet ./...
+	@if [ -x "$(TAMAGO_GO)" ]; then \
+		echo "$(TAMAGOENV) go vet (firmware, for the target)"; \
+		$(TAMAGOENV) $(TAMAGO) vet -tags linkcpuinit -unsafeptr=false ./firmware/... ./driver/... ./mmu/... ./aarch64/... ./board/...; \
+	else \
+		echo "skipped: vet of the firmware for the target (no TamaGo compiler at $(TAMAGO_GO))"; \
+	fi
+
+# Installs missing Debian packages when run as root, else says how.
+deps:
+	@missing=""; for d in $(DEPS); do \
+		command -v $${d%%:*} >/dev/null 2>&1 || missing="$$missing $${d#*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		else \
+			echo "missing packages:$$missing"; \
+			echo "install them with: sudo apt-get install$$missing"; \
+			exit 1; \
+		fi; \
+	fi
 
 clean:
 	rm -rf $(BUILD)

@@ -19,9 +19,9 @@ const coreStartTimeout = 10 * time.Second
 func Main() {
 	if isBootCore {
 		bootCoreMain()
-	} else {
-		secondaryMain()
+		watchCores()
 	}
+	secondaryMain()
 	for {
 		waitForEvent()
 	}
@@ -33,6 +33,7 @@ func bootCoreMain() {
 	atomic.StoreUint64(&sh.Core[thisCore].SlotBase, hypervisor.Slot(thisCore).Base)
 	fmt.Printf("tamavisor: hypervisor at EL2, %d cores, %d MiB per core instance\n", numCPUs, slotSize>>20)
 	printUp()
+	selfTest()
 	atomic.StoreUint32(&sh.Core[thisCore].State, CoreUp)
 
 	// From here on other cores print too.
@@ -52,7 +53,26 @@ func bootCoreMain() {
 	} else {
 		fmt.Printf("cores up: %d of %d\n", up, numCPUs)
 	}
-	selfTest()
+	atomic.StoreUint32(&sh.AllUp, 1)
+	sendEvent()
+}
+
+// watchCores runs on the boot core once the system is up and reports every
+// core that stops: one core's failure is visible, and the others go on.
+func watchCores() {
+	sh := shared()
+	var reported [MaxCPUs]bool
+	for {
+		for c := 0; c < numCPUs; c++ {
+			if !reported[c] && atomic.LoadUint32(&sh.Core[c].State) == CoreHalted {
+				reported[c] = true
+				fmt.Printf("core %d: core %d halted; the other cores keep running\n", thisCore, c)
+				atomic.StoreUint32(&sh.Core[c].HaltReported, 1)
+				sendEvent()
+			}
+		}
+		waitForEvent()
+	}
 }
 
 // startCore powers core c on through PSCI and waits for its instance.
@@ -84,10 +104,21 @@ func secondaryMain() {
 	atomic.StoreUint64(&sh.Core[thisCore].MPIDR, readMPIDR())
 	atomic.StoreUint64(&sh.Core[thisCore].SlotBase, hypervisor.Slot(thisCore).Base)
 	printUp()
+	selfTest()
 	atomic.StoreUint32(&sh.Core[thisCore].State, CoreUp)
 	sendEvent()
-	selfTest()
 	injectFault()
+}
+
+// waitFor waits, at most coreStartTimeout, for cond to hold.
+func waitFor(cond func() bool) bool {
+	deadline := time.Now().Add(coreStartTimeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+	return true
 }
 
 func printUp() {
@@ -122,10 +153,7 @@ func selfTest() {
 		atomic.StoreUint32(&shared().ProbeWritten, 1)
 		sendEvent()
 	case 2:
-		deadline := time.Now().Add(coreStartTimeout)
-		for atomic.LoadUint32(&shared().ProbeWritten) == 0 && time.Now().Before(deadline) {
-		}
-		if atomic.LoadUint32(&shared().ProbeWritten) == 0 {
+		if !waitFor(func() bool { return atomic.LoadUint32(&shared().ProbeWritten) != 0 }) {
 			fmt.Printf("core 2 isolation: core 1 never wrote the probe\n")
 			return
 		}

@@ -26,12 +26,14 @@ type BootParams struct {
 
 // CoreState is one core's public state.
 type CoreState struct {
-	State    uint32
-	_        uint32
-	MPIDR    uint64
-	SlotBase uint64
-	Mailbox  uint64
-	_        [4]uint64 // pad to a 64-byte cache line
+	State uint32
+	// HaltReported is set by the boot core once it reported this
+	// core's halt.
+	HaltReported uint32
+	MPIDR        uint64
+	SlotBase     uint64
+	Mailbox      uint64
+	_            [4]uint64 // pad to a 64-byte cache line
 }
 
 // Shared is the layout of the region every instance maps at the same
@@ -46,5 +48,6 @@ type Shared struct {
 	// ProbeWritten is set once core 1 has changed its copy of the
 	// isolation probe variable (boot self-test).
 	ProbeWritten uint32
-	_            uint32
+	// AllUp is set by the boot core once every core reported up.
+	AllUp uint32
 }

@@ -1,0 +1,106 @@
+package aarch64
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestESRDecoding(t *testing.T) {
+	for _, tc := range []struct {
+		esr   ESR
+		class string
+		abort bool
+		fault string
+		level int
+	}{
+		// Write to read-only text at EL2: DFSC 0x0f, permission level 3.
+		{0x979f_004f, "Data Abort taken without a change in Exception level", true, "permission fault", 3},
+		// Guest access to an unmapped IPA: translation fault level 2.
+		{0x9200_0046, "Data Abort from a lower Exception level", true, "translation fault", 2},
+		{0x8200_0005, "Instruction Abort from a lower Exception level", true, "translation fault", 1},
+		{0x5a00_0000, "HVC instruction execution in AArch64 state", false, "", 0},
+		{0x5e00_0000, "SMC instruction execution in AArch64 state", false, "", 0},
+		{0x0600_0001, "Trapped WFI or WFE instruction", false, "", 0},
+		{0x6200_0000, "Trapped MSR, MRS or System instruction execution in AArch64 state", false, "", 0},
+		{0xbe00_0000, "SError interrupt", false, "", 0},
+		{0xf200_0000, "BRK instruction execution in AArch64 state", false, "", 0},
+		{0x0200_0000, "Unknown reason", false, "", 0},
+		{0xfc00_0000, "Reserved or unallocated exception class", false, "", 0},
+	} {
+		assert.Equal(t, tc.class, tc.esr.Class().String(), "ESR %#x", uint64(tc.esr))
+		assert.Equal(t, tc.abort, tc.esr.Class().IsAbort(), "ESR %#x", uint64(tc.esr))
+		if tc.abort {
+			assert.Equal(t, tc.fault, tc.esr.FaultStatus().String(), "ESR %#x", uint64(tc.esr))
+			assert.Equal(t, tc.level, tc.esr.FaultStatus().Level(), "ESR %#x", uint64(tc.esr))
+		}
+	}
+}
+
+func TestDataAbortSyndrome(t *testing.T) {
+	// ISV, SAS=word, SRT=x3, SF=0, WnR: a guest's 32-bit store of w3.
+	da := ESR(0x9300_0046 | 1<<24 | 2<<22 | 3<<16).DataAbort()
+	assert.Equal(t, DataAbort{Valid: true, SizeBytes: 4, Register: 3, Write: true, Status: 0x06}, da)
+	// 64-bit load into x30, sign-extended byte size, S1PTW, FnV.
+	da = ESR(0x9200_0000 | 1<<24 | 1<<21 | 30<<16 | 1<<15 | 1<<10 | 1<<7 | 0x07).DataAbort()
+	assert.Equal(t, DataAbort{Valid: true, SizeBytes: 1, SignExtend: true, Register: 30, Sixty4: true,
+		FARNotValid: true, S1PTW: true, Status: 0x07}, da)
+}
+
+func TestFaultStatusNames(t *testing.T) {
+	for status, name := range map[FaultStatus]string{
+		0x00: "address size fault", 0x05: "translation fault", 0x0b: "access flag fault",
+		0x0d: "permission fault", 0x10: "synchronous external abort", 0x21: "alignment fault",
+		0x15: "synchronous external abort on translation table walk", 0x30: "TLB conflict abort",
+		0x3f: "reserved fault status",
+	} {
+		assert.Equal(t, name, status.String(), "%#x", uint8(status))
+	}
+	assert.Equal(t, -1, FaultStatus(0x21).Level())
+}
+
+func TestSPSR(t *testing.T) {
+	for _, tc := range []struct {
+		spsr   SPSR
+		mode   string
+		el     int
+		masked string
+	}{
+		{0x3c9, "EL2h", 2, "DAIF"},
+		{0x3c5, "EL1h", 1, "DAIF"},
+		{0x004, "EL1t", 1, "----"},
+		{0x080, "EL0t", 0, "--I-"},
+		{0x010, "AArch32", 0, "----"},
+		{0x002, "illegal", 0, "----"},
+	} {
+		assert.Equal(t, tc.mode, tc.spsr.Mode(), "%#x", uint64(tc.spsr))
+		assert.Equal(t, tc.el, tc.spsr.ExceptionLevel(), "%#x", uint64(tc.spsr))
+		m := tc.spsr.Masked()
+		assert.Equal(t, tc.masked, string(m[:]), "%#x", uint64(tc.spsr))
+	}
+}
+
+func TestPSCI(t *testing.T) {
+	assert.Equal(t, "success", PSCIReturnString(PSCISuccess))
+	assert.Equal(t, "invalid parameters", PSCIReturnString(PSCIInvalidParams))
+	assert.Equal(t, "already on", PSCIReturnString(PSCIAlreadyOn))
+	assert.Equal(t, "invalid address", PSCIReturnString(PSCIInvalidAddress))
+	assert.Equal(t, "unknown return code", PSCIReturnString(-10))
+	assert.Equal(t, "unknown return code", PSCIReturnString(1))
+	assert.Equal(t, uint64(0x01_0203), MPIDR(0x8000_0000_0001_0203).Affinity()&0xffffff)
+	assert.Equal(t, uint64(0xab_0001_0203), MPIDR(0x80ab_4001_0203).Affinity())
+}
+
+// Decoders run on trap and exception paths: no allocation.
+func TestDecodersAllocateNothing(t *testing.T) {
+	allocs := testing.AllocsPerRun(100, func() {
+		e := ESR(0x979f_004f)
+		_ = e.Class().String()
+		_ = e.DataAbort()
+		_ = e.FaultStatus().String()
+		_ = SPSR(0x3c9).Mode()
+		_ = SPSR(0x3c9).Masked()
+		_ = PSCIReturnString(-2)
+	})
+	assert.Zero(t, allocs)
+}

@@ -1,0 +1,96 @@
+package hv
+
+import (
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// recorder is a console device that records what it was sent.
+type recorder struct {
+	mu  sync.Mutex
+	out []byte
+}
+
+func (r *recorder) Tx(c byte) {
+	r.mu.Lock()
+	r.out = append(r.out, c)
+	r.mu.Unlock()
+}
+
+func TestConsoleWritesWholeLines(t *testing.T) {
+	dev := &recorder{}
+	var c Console
+	c.Init(dev, 0, nil)
+	c.Write("core 0 ")
+	assert.Empty(t, dev.out, "a partial line went out")
+	c.Write("up\n")
+	assert.Equal(t, "core 0 up\r\n", string(dev.out))
+}
+
+// Cores printing at the same time never interleave within a line.
+func TestConsoleLinesOfTwoCoresDoNotInterleave(t *testing.T) {
+	dev := &recorder{}
+	var lock uint32
+	var wg sync.WaitGroup
+	for core := 0; core < 4; core++ {
+		wg.Add(1)
+		go func(core int) {
+			defer wg.Done()
+			var c Console
+			c.Init(dev, core, &lock)
+			for i := 0; i < 200; i++ {
+				c.Write("core ")
+				c.Dec(uint64(core))
+				c.Write(" says hello, line ")
+				c.Dec(uint64(i))
+				c.Put('\n')
+			}
+		}(core)
+	}
+	wg.Wait()
+	lines := strings.Split(strings.TrimSuffix(string(dev.out), "\r\n"), "\r\n")
+	assert.Len(t, lines, 800)
+	for _, l := range lines {
+		assert.Regexp(t, `^core [0-3] says hello, line \d+$`, l)
+	}
+	assert.Zero(t, lock, "console lock left held")
+}
+
+// A core that holds the lock and stops must not silence the others.
+func TestConsoleStolenFromAStuckCore(t *testing.T) {
+	dev := &recorder{}
+	lock := uint32(3 + 1) // core 3 holds it and never lets go
+	var c Console
+	c.Init(dev, 0, &lock)
+	c.Write("still here\n")
+	assert.Equal(t, "still here\r\n", string(dev.out))
+}
+
+func TestConsoleLongLineIsSplitNotLost(t *testing.T) {
+	dev := &recorder{}
+	var c Console
+	c.Init(dev, 0, nil)
+	long := strings.Repeat("x", 400)
+	c.Write(long + "\n")
+	assert.Equal(t, long+"\r\n", string(dev.out))
+}
+
+func TestConsoleNumbers(t *testing.T) {
+	dev := &recorder{}
+	var c Console
+	c.Init(dev, 0, nil)
+	c.Hex(0)
+	c.Put(' ')
+	c.Hex(0x4021_0000)
+	c.Put(' ')
+	c.Hex16(0x25)
+	c.Put(' ')
+	c.Dec(0)
+	c.Put(' ')
+	c.Dec(18446744073709551615)
+	c.Flush()
+	assert.Equal(t, "0x0 0x40210000 0x0000000000000025 0 18446744073709551615", string(dev.out))
+}

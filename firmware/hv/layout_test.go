@@ -1,0 +1,164 @@
+package hv
+
+import (
+	"os"
+	"regexp"
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tamavisor/tamavisor/board"
+	"github.com/tamavisor/tamavisor/board/qemuvirt"
+	"github.com/tamavisor/tamavisor/mmu"
+)
+
+// An image laid out as the Go linker lays out the real firmware (section
+// addresses from readelf of a build): text at the link address, rodata
+// after it, writable data from a page boundary.
+var testImage = Image{
+	TextStart: 0x4021_0000,
+	TextEnd:   0x4029_ff94,
+	DataStart: 0x4036_b000,
+	DataEnd:   0x4037_d308,
+	End:       0x4039_8248,
+}
+
+func buildCore(t *testing.T, core int) *mmu.Tables {
+	t.Helper()
+	h := qemuvirt.Board.Hypervisor
+	base, end := TablePool(h, core)
+	mem := &mmu.HeapMemory{Base: base, Limit: int((end - base) / mmu.PageSize)}
+	var tb mmu.Tables
+	require.NoError(t, tb.Init(mem, VABits))
+	l := CoreLayout(h, testImage, core, board.Region{Base: qemuvirt.UART0Base, Size: qemuvirt.UART0Size})
+	require.NoError(t, tb.MapRegions(l.Regions()), "core %d layout", core)
+	return &tb
+}
+
+// TestCoreLayoutTranslations states every core's expected map as data: the
+// same text and rodata, the same private virtual range backed by the core's
+// own slot, the shared region and the UART, and nothing else.
+func TestCoreLayoutTranslations(t *testing.T) {
+	const slot = 0x1e0_0000
+	for core := 0; core < qemuvirt.NumCPUs; core++ {
+		slotBase := uint64(0x4020_0000 + core*slot)
+		want := []mmu.Leaf{
+			{VA: 0x0900_0000, PA: 0x0900_0000, Size: 0x1000, Attr: mmu.MMIO},
+			{VA: 0x4000_0000, PA: 0x4000_0000, Size: 0x20_0000, Attr: mmu.RWData},
+			{VA: 0x4021_0000, PA: 0x4021_0000, Size: 0x9_0000, Attr: mmu.Text},
+			{VA: 0x402a_0000, PA: 0x402a_0000, Size: 0xc_b000, Attr: mmu.ROData},
+			{VA: 0x4036_b000, PA: slotBase + 0x16_b000, Size: 0x4020_0000 + slot - 0x4036_b000, Attr: mmu.RWData},
+		}
+		var got []mmu.Leaf
+		buildCore(t, core).Leaves(func(l mmu.Leaf) { got = append(got, l) })
+		assert.Equal(t, want, got, "core %d", core)
+	}
+}
+
+func TestCoreLayoutMapsNoOtherCoresMemory(t *testing.T) {
+	h := qemuvirt.Board.Hypervisor
+	for core := 0; core < qemuvirt.NumCPUs; core++ {
+		tb := buildCore(t, core)
+		var leaves []mmu.Leaf
+		tb.Leaves(func(l mmu.Leaf) { leaves = append(leaves, l) })
+		for other := 0; other < qemuvirt.NumCPUs; other++ {
+			if other == core {
+				continue
+			}
+			s := h.Slot(other)
+			for _, l := range leaves {
+				if l.PA < s.End() && s.Base < l.PA+l.Size {
+					if other == 0 && l.Attr.Perm&mmu.Write == 0 {
+						continue // slot 0's text and rodata are shared read-only
+					}
+					t.Errorf("core %d maps %#x+%#x (%v) inside core %d's slot", core, l.PA, l.Size, l.Attr, other)
+				}
+			}
+		}
+		// No guest RAM, GIC or SMMU yet.
+		for _, pa := range []uint64{0x4800_0000, 0x8000_0000, qemuvirt.GICDBase, qemuvirt.SMMUBase} {
+			_, ok := tb.Walk(pa)
+			assert.False(t, ok, "core %d maps %#x", core, pa)
+		}
+	}
+}
+
+func TestTablePoolStaysOutOfEveryMapping(t *testing.T) {
+	h := qemuvirt.Board.Hypervisor
+	for core := 0; core < qemuvirt.NumCPUs; core++ {
+		base, end := TablePool(h, core)
+		assert.Greater(t, end, base)
+		tb := buildCore(t, core)
+		tb.Leaves(func(l mmu.Leaf) {
+			assert.False(t, l.PA < end && base < l.PA+l.Size, "core %d maps its own tables at %#x", core, l.PA)
+		})
+		for other := 0; other < qemuvirt.NumCPUs; other++ {
+			ob, oe := TablePool(h, other)
+			assert.True(t, other == core || oe <= base || end <= ob, "table pools of cores %d and %d overlap", core, other)
+		}
+	}
+}
+
+func TestPrivatePA(t *testing.T) {
+	h := qemuvirt.Board.Hypervisor
+	assert.Equal(t, uint64(0x4036_b000), PrivatePA(h, 0, 0x4036_b000))
+	assert.Equal(t, uint64(0x4216_b000), PrivatePA(h, 1, 0x4036_b000))
+	assert.Equal(t, uint64(0x45d6_b000), PrivatePA(h, 3, 0x4036_b000))
+}
+
+// A bad board description must be refused with the region named, before
+// anything is mapped.
+func TestBadBoardLayoutNamesTheRegion(t *testing.T) {
+	h := qemuvirt.Board.Hypervisor
+	for _, tc := range []struct {
+		name string
+		h    board.Hypervisor
+		uart board.Region
+		msg  string
+	}{
+		{"UART inside the shared region", h, board.Region{Base: 0x4010_0000, Size: 0x1000},
+			"region uart 0x40100000+0x1000: overlaps an existing mapping (region shared 0x40000000+0x200000)"},
+		{"misaligned UART", h, board.Region{Base: 0x0900_0800, Size: 0x1000},
+			"region uart 0x9000800+0x1000: not 4 KiB aligned"},
+		{"misaligned shared region", board.Hypervisor{Memory: board.Region{Base: 0x3ff0_0800, Size: 0x800_0000},
+			SharedSize: 0x30_0000, SlotSize: 0x1e0_0000, TextOffset: 0x1_0000},
+			board.Region{Base: 0x0900_0000, Size: 0x1000},
+			"region private 0x4036b000+0x1c95800: not 4 KiB aligned"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mem := &mmu.HeapMemory{}
+			var tb mmu.Tables
+			require.NoError(t, tb.Init(mem, VABits))
+			l := CoreLayout(tc.h, testImage, 1, tc.uart)
+			err := tb.MapRegions(l.Regions())
+			require.Error(t, err)
+			assert.Equal(t, tc.msg, err.Error())
+		})
+	}
+}
+
+// The Makefile's link address and the board's must agree, or the firmware
+// refuses to boot.
+func TestMakefileLinkAddressMatchesBoard(t *testing.T) {
+	mk, err := os.ReadFile("../../Makefile")
+	require.NoError(t, err)
+	m := regexp.MustCompile(`(?m)^TEXT_START := (0x[0-9a-f]+)$`).FindSubmatch(mk)
+	require.NotNil(t, m, "TEXT_START not found in the Makefile")
+	linkAddress, err := strconv.ParseUint(string(m[1]), 0, 64)
+	require.NoError(t, err)
+	assert.Equal(t, uint64(qemuvirt.TextStart), linkAddress)
+	assert.Equal(t, uint64(qemuvirt.TextStart), qemuvirt.Board.Hypervisor.TextStart())
+}
+
+func TestLayoutAllocatesNothing(t *testing.T) {
+	h := qemuvirt.Board.Hypervisor
+	uart := board.Region{Base: qemuvirt.UART0Base, Size: qemuvirt.UART0Size}
+	var l Layout
+	allocs := testing.AllocsPerRun(100, func() {
+		l = CoreLayout(h, testImage, 2, uart)
+		_ = l.Regions()
+	})
+	assert.Zero(t, allocs)
+}

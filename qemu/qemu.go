@@ -1,0 +1,222 @@
+// Package qemu boots Tamavisor images under qemu-system-aarch64 with each
+// board's machine profile, for `make qemu`, `tamavisor run` and the
+// integration tests, which wait for console lines in order.
+package qemu
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Binary is the emulator every profile uses.
+const Binary = "qemu-system-aarch64"
+
+// InstallHint says how to get the emulator on Debian and Ubuntu.
+const InstallHint = "install Debian's qemu-system-arm package: apt-get install qemu-system-arm"
+
+// Profile is how one board is emulated.
+type Profile struct {
+	Board string
+	// Machine is the emulator's command line without image, console and
+	// monitor options.
+	Machine []string
+}
+
+var profiles = map[string]Profile{
+	"qemu-virt": {
+		Board: "qemu-virt",
+		// The machine board/qemuvirt describes: EL2 available
+		// (virtualization=on, so PSCI goes over SMC), GICv3, an
+		// SMMUv3, four Cortex-A53 cores and 2 GiB of RAM.
+		Machine: []string{
+			"-M", "virt,virtualization=on,gic-version=3,iommu=smmuv3",
+			"-cpu", "cortex-a53", "-smp", "4", "-m", "2G",
+		},
+	},
+}
+
+// ProfileFor returns the machine profile of a board.
+func ProfileFor(board string) (Profile, error) {
+	p, ok := profiles[board]
+	if !ok {
+		return Profile{}, fmt.Errorf("no QEMU machine profile for board %q", board)
+	}
+	return p, nil
+}
+
+// Options control one run.
+type Options struct {
+	// Image is the ELF file QEMU loads with -kernel.
+	Image string
+	// Interactive connects the terminal: the console and QEMU's monitor
+	// share standard input and output, Ctrl-A X quits. Expectations and
+	// timeout still apply.
+	Interactive bool
+	// Expect lists patterns that must match console lines, in this
+	// order; the run ends successfully once the last one matched.
+	Expect []*regexp.Regexp
+	// Timeout ends the run with an error; 0 means no limit.
+	Timeout time.Duration
+	// Console, if set, receives the console output as it arrives.
+	Console io.Writer
+	// ExtraArgs are appended to the emulator's command line.
+	ExtraArgs []string
+}
+
+// Result is what a run produced.
+type Result struct {
+	// Output is every console line, in order.
+	Output []string
+	// Matches holds, for each expectation, the submatches of the line
+	// that met it.
+	Matches [][]string
+}
+
+// LookPath finds the emulator, with an install hint when it is missing.
+func LookPath() (string, error) {
+	path, err := exec.LookPath(Binary)
+	if err != nil {
+		return "", fmt.Errorf("%s not found: %s", Binary, InstallHint)
+	}
+	return path, nil
+}
+
+// Command returns the emulator's arguments for a run.
+func (p Profile) Command(o Options) []string {
+	args := append([]string{}, p.Machine...)
+	if o.Interactive {
+		args = append(args, "-nographic")
+	} else {
+		args = append(args, "-display", "none", "-monitor", "none", "-serial", "stdio")
+	}
+	args = append(args, "-kernel", o.Image)
+	return append(args, o.ExtraArgs...)
+}
+
+// ErrTimeout is returned (wrapped) when the expectations were not all met
+// in time.
+var ErrTimeout = errors.New("timed out")
+
+// Run boots o.Image with profile p using the emulator at binary. It returns
+// when every expectation has matched (stopping the emulator), when the
+// emulator exits, or at the timeout.
+func Run(ctx context.Context, binary string, p Profile, o Options) (*Result, error) {
+	if _, err := os.Stat(o.Image); err != nil {
+		return nil, fmt.Errorf("image: %w", err)
+	}
+	if o.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.Timeout)
+		defer cancel()
+	}
+	cmd := exec.Command(binary, p.Command(o)...)
+	// Its own process group, so stopping it stops anything it started.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: !o.Interactive}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if o.Interactive {
+		cmd.Stdin = os.Stdin
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting %s: %w", binary, err)
+	}
+
+	res := &Result{}
+	var mu sync.Mutex
+	allMet := make(chan struct{})
+	readDone := make(chan struct{})
+	go func() {
+		defer close(readDone)
+		next := 0
+		if len(o.Expect) == 0 {
+			next = -1
+		}
+		r := bufio.NewReader(stdout)
+		for {
+			line, err := r.ReadString('\n')
+			if len(line) > 0 {
+				if o.Console != nil {
+					io.WriteString(o.Console, line)
+				}
+				text := strings.TrimRight(line, "\r\n")
+				mu.Lock()
+				res.Output = append(res.Output, text)
+				if next >= 0 && next < len(o.Expect) {
+					if m := o.Expect[next].FindStringSubmatch(text); m != nil {
+						res.Matches = append(res.Matches, m)
+						next++
+						if next == len(o.Expect) {
+							close(allMet)
+						}
+					}
+				}
+				mu.Unlock()
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+
+	exited := make(chan error, 1)
+	go func() {
+		<-readDone
+		exited <- cmd.Wait()
+	}()
+
+	stop := func() {
+		if o.Interactive {
+			cmd.Process.Kill()
+		} else {
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		}
+		<-exited
+	}
+	var runErr error
+	select {
+	case <-allMet:
+		stop()
+	case err := <-exited:
+		mu.Lock()
+		met := len(res.Matches)
+		mu.Unlock()
+		if met < len(o.Expect) {
+			runErr = fmt.Errorf("%s exited (%v) before %s; stderr: %s", binary, err, pending(o.Expect, met), strings.TrimSpace(stderr.String()))
+		} else if err != nil && len(o.Expect) == 0 {
+			runErr = fmt.Errorf("%s: %v; stderr: %s", binary, err, strings.TrimSpace(stderr.String()))
+		}
+	case <-ctx.Done():
+		stop()
+		mu.Lock()
+		met := len(res.Matches)
+		mu.Unlock()
+		if len(o.Expect) > 0 || ctx.Err() != context.DeadlineExceeded {
+			runErr = fmt.Errorf("%w after %v waiting for %s", ErrTimeout, o.Timeout, pending(o.Expect, met))
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	out := &Result{Output: append([]string(nil), res.Output...), Matches: append([][]string(nil), res.Matches...)}
+	return out, runErr
+}
+
+func pending(expect []*regexp.Regexp, met int) string {
+	if met >= len(expect) {
+		return "nothing"
+	}
+	return fmt.Sprintf("console line %d of %d matching /%s/", met+1, len(expect), expect[met])
+}

@@ -1,0 +1,90 @@
+package qemu
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// fakeEmulator writes a shell script standing in for QEMU: it records its
+// arguments and prints lines, then sleeps or exits.
+func fakeEmulator(t *testing.T, body string) (binary, image string) {
+	t.Helper()
+	dir := t.TempDir()
+	binary = filepath.Join(dir, "fake-qemu")
+	script := "#!/bin/sh\necho \"$@\" > " + filepath.Join(dir, "args") + "\n" + body + "\n"
+	require.NoError(t, os.WriteFile(binary, []byte(script), 0o755))
+	image = filepath.Join(dir, "image.elf")
+	require.NoError(t, os.WriteFile(image, []byte("not really an ELF"), 0o644))
+	return binary, image
+}
+
+func expect(patterns ...string) []*regexp.Regexp {
+	var res []*regexp.Regexp
+	for _, p := range patterns {
+		res = append(res, regexp.MustCompile(p))
+	}
+	return res
+}
+
+func TestProfileCommandLine(t *testing.T) {
+	p, err := ProfileFor("qemu-virt")
+	require.NoError(t, err)
+	assert.Equal(t, "-M virt,virtualization=on,gic-version=3,iommu=smmuv3 -cpu cortex-a53 -smp 4 -m 2G "+
+		"-display none -monitor none -serial stdio -kernel x.elf",
+		strings.Join(p.Command(Options{Image: "x.elf"}), " "))
+	assert.Equal(t, "-M virt,virtualization=on,gic-version=3,iommu=smmuv3 -cpu cortex-a53 -smp 4 -m 2G "+
+		"-nographic -kernel x.elf -smp 2",
+		strings.Join(p.Command(Options{Image: "x.elf", Interactive: true, ExtraArgs: []string{"-smp", "2"}}), " "))
+	_, err = ProfileFor("no-such-board")
+	assert.ErrorContains(t, err, `no QEMU machine profile for board "no-such-board"`)
+}
+
+func TestExpectationsMatchInOrder(t *testing.T) {
+	bin, img := fakeEmulator(t, `printf 'core 1 up\r\ncore 0 up\r\nall cores up: 2\r\n'; sleep 30`)
+	p, _ := ProfileFor("qemu-virt")
+	start := time.Now()
+	res, err := Run(context.Background(), bin, p, Options{
+		Image: img, Timeout: 20 * time.Second,
+		Expect: expect(`core 0 up`, `all cores up: (\d+)`),
+	})
+	require.NoError(t, err)
+	assert.Less(t, time.Since(start), 10*time.Second, "run did not stop once every expectation matched")
+	assert.Equal(t, []string{"core 1 up", "core 0 up", "all cores up: 2"}, res.Output)
+	assert.Equal(t, []string{"all cores up: 2", "2"}, res.Matches[1])
+}
+
+func TestOrderMatters(t *testing.T) {
+	// "core 1" appears, but only before "core 0": an in-order
+	// expectation of core 0 then core 1 is not met.
+	bin, img := fakeEmulator(t, `echo core 1; echo core 0`)
+	p, _ := ProfileFor("qemu-virt")
+	_, err := Run(context.Background(), bin, p, Options{Image: img, Timeout: 10 * time.Second, Expect: expect(`core 0`, `core 1`)})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "exited")
+	assert.Contains(t, err.Error(), "console line 2 of 2 matching /core 1/")
+}
+
+func TestTimeoutNamesThePendingExpectation(t *testing.T) {
+	bin, img := fakeEmulator(t, `echo booting; sleep 30`)
+	p, _ := ProfileFor("qemu-virt")
+	res, err := Run(context.Background(), bin, p, Options{Image: img, Timeout: 500 * time.Millisecond, Expect: expect(`booting`, `never`)})
+	require.Error(t, err)
+	assert.True(t, errors.Is(err, ErrTimeout))
+	assert.Contains(t, err.Error(), "console line 2 of 2 matching /never/")
+	assert.Equal(t, []string{"booting"}, res.Output)
+}
+
+func TestMissingImage(t *testing.T) {
+	p, _ := ProfileFor("qemu-virt")
+	_, err := Run(context.Background(), "/bin/true", p, Options{Image: filepath.Join(t.TempDir(), "missing.elf")})
+	assert.ErrorContains(t, err, "image:")
+}
