@@ -1,0 +1,387 @@
+package dtb
+
+import (
+	"bytes"
+	"encoding/binary"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tamavisor/tamavisor/board/qemuvirt"
+	"github.com/tamavisor/tamavisor/internal/fdt"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.dts from the generated device trees (review the diff before committing)")
+
+// QEMU virt's timer PPIs; the secure one is absent from the board package
+// because the hypervisor never uses it.
+var qemuTimer = Timer{
+	SecurePhysIRQ: 16 + 13,
+	PhysIRQ:       qemuvirt.PhysTimerIRQ,
+	VirtIRQ:       qemuvirt.VirtTimerIRQ,
+	HypIRQ:        qemuvirt.HypTimerIRQ,
+}
+
+// qemuGIC returns the virtual GIC of a guest with cpus vCPUs at QEMU virt's
+// GIC addresses, as the identity IPA map gives it.
+func qemuGIC(cpus int) GIC {
+	return GIC{
+		DistBase:   qemuvirt.GICDBase,
+		DistSize:   qemuvirt.GICDSize,
+		RedistBase: qemuvirt.GICRBase,
+		RedistSize: uint64(cpus) * RedistributorFrameSize,
+	}
+}
+
+func qemuConsole() *Console {
+	return &Console{Base: qemuvirt.UART0Base, Size: qemuvirt.UART0Size, SPI: qemuvirt.UART0IRQ}
+}
+
+// linuxGuest is a 2-CPU Linux guest with two RAM regions, an initrd and a
+// command line.
+func linuxGuest() Guest {
+	return Guest{
+		Name: "linux",
+		Memory: []MemoryRegion{
+			{IPA: 0x4800_0000, Size: 0x1000_0000},
+			{IPA: 0x6000_0000, Size: 0x400_0000},
+		},
+		CPUs:  2,
+		GIC:   qemuGIC(2),
+		Timer: qemuTimer,
+		PSCI:  PSCI{Conduit: "hvc"},
+		Chosen: Chosen{
+			Bootargs:    "console=ttyAMA0 earlycon rdinit=/sbin/init",
+			InitrdStart: 0x5000_0000,
+			InitrdEnd:   0x5012_3400,
+		},
+		Console: qemuConsole(),
+	}
+}
+
+// bareMetalGuest is a 1-CPU guest without command line or initrd that
+// calls PSCI through SMC.
+func bareMetalGuest() Guest {
+	return Guest{
+		Name:    "ecu",
+		Memory:  []MemoryRegion{{IPA: 0x5800_0000, Size: 0x200_0000}},
+		CPUs:    1,
+		GIC:     qemuGIC(1),
+		Timer:   qemuTimer,
+		PSCI:    PSCI{Conduit: "smc"},
+		Console: qemuConsole(),
+	}
+}
+
+// passthroughGuest is a 3-CPU guest without a console that owns QEMU
+// virt's RTC (a PrimeCell, so it needs the APB clock) and one virtio-mmio
+// transport page (DMA coherent).
+func passthroughGuest() Guest {
+	return Guest{
+		Name:   "gateway",
+		Memory: []MemoryRegion{{IPA: 0x7000_0000, Size: 0x800_0000}},
+		CPUs:   3,
+		GIC:    qemuGIC(3),
+		Timer:  qemuTimer,
+		PSCI:   PSCI{Conduit: "hvc"},
+		Chosen: Chosen{Bootargs: "quiet"},
+		Devices: []Device{
+			{
+				Name:       "rtc",
+				Compatible: []string{"arm,pl031", "arm,primecell"},
+				MMIO:       []Region{{Base: qemuvirt.RTCBase, Size: qemuvirt.PageSize}},
+				SPIs:       []uint32{qemuvirt.RTCIRQ},
+			},
+			{
+				Name:        "virtio-mmio",
+				Compatible:  []string{"virtio,mmio"},
+				MMIO:        []Region{{Base: qemuvirt.VirtioBase, Size: qemuvirt.PageSize}},
+				SPIs:        []uint32{qemuvirt.VirtioIRQBase},
+				DMACoherent: true,
+			},
+		},
+	}
+}
+
+// Expected values, encoded as the DTB holds them.
+func cells(values ...uint32) []byte {
+	var b []byte
+	for _, v := range values {
+		b = binary.BigEndian.AppendUint32(b, v)
+	}
+	return b
+}
+
+func u64s(values ...uint64) []byte {
+	var b []byte
+	for _, v := range values {
+		b = binary.BigEndian.AppendUint64(b, v)
+	}
+	return b
+}
+
+func stringlist(values ...string) []byte {
+	return []byte(strings.Join(values, "\x00") + "\x00")
+}
+
+type propertyWant struct {
+	path, name string
+	value      []byte // nil for an empty property
+}
+
+type propertyRef struct{ path, name string }
+
+var goldenTests = []struct {
+	name  string // also the golden file's name, testdata/<name>.dts
+	guest Guest
+	// nodes lists every node path in blob order.
+	nodes []string
+	// properties are values the guest's OS depends on.
+	properties []propertyWant
+	// absent are properties that must not be there.
+	absent []propertyRef
+}{
+	{
+		name:  "linux-2cpu",
+		guest: linuxGuest(),
+		nodes: []string{
+			"/", "/chosen", "/memory@48000000", "/memory@60000000",
+			"/cpus", "/cpus/cpu@0", "/cpus/cpu@1", "/psci", "/timer",
+			"/interrupt-controller@8000000", "/apb-pclk", "/serial@9000000",
+		},
+		properties: []propertyWant{
+			{"/", "#address-cells", cells(2)},
+			{"/", "#size-cells", cells(2)},
+			{"/", "compatible", stringlist("tamavisor,partition")},
+			{"/", "model", stringlist("Tamavisor partition linux")},
+			{"/", "interrupt-parent", cells(1)},
+			{"/chosen", "bootargs", stringlist("console=ttyAMA0 earlycon rdinit=/sbin/init")},
+			{"/chosen", "stdout-path", stringlist("/serial@9000000")},
+			{"/chosen", "linux,initrd-start", u64s(0x5000_0000)},
+			{"/chosen", "linux,initrd-end", u64s(0x5012_3400)},
+			{"/memory@48000000", "device_type", stringlist("memory")},
+			{"/memory@48000000", "reg", u64s(0x4800_0000, 0x1000_0000)},
+			{"/memory@60000000", "reg", u64s(0x6000_0000, 0x400_0000)},
+			{"/cpus", "#address-cells", cells(1)},
+			{"/cpus", "#size-cells", cells(0)},
+			{"/cpus/cpu@0", "reg", cells(0)},
+			{"/cpus/cpu@1", "reg", cells(1)},
+			{"/cpus/cpu@1", "device_type", stringlist("cpu")},
+			{"/cpus/cpu@1", "compatible", stringlist("arm,armv8")},
+			{"/cpus/cpu@1", "enable-method", stringlist("psci")},
+			{"/psci", "compatible", stringlist("arm,psci-1.0", "arm,psci-0.2")},
+			{"/psci", "method", stringlist("hvc")},
+			{"/timer", "compatible", stringlist("arm,armv8-timer")},
+			{"/timer", "interrupts", cells(1, 13, 4, 1, 14, 4, 1, 11, 4, 1, 10, 4)},
+			{"/timer", "always-on", nil},
+			{"/interrupt-controller@8000000", "compatible", stringlist("arm,gic-v3")},
+			{"/interrupt-controller@8000000", "#interrupt-cells", cells(3)},
+			{"/interrupt-controller@8000000", "interrupt-controller", nil},
+			{"/interrupt-controller@8000000", "reg", u64s(0x800_0000, 0x1_0000, 0x80a_0000, 0x4_0000)},
+			{"/interrupt-controller@8000000", "#redistributor-regions", cells(1)},
+			{"/interrupt-controller@8000000", "phandle", cells(1)},
+			{"/apb-pclk", "compatible", stringlist("fixed-clock")},
+			{"/apb-pclk", "clock-frequency", cells(24_000_000)},
+			{"/apb-pclk", "#clock-cells", cells(0)},
+			{"/apb-pclk", "phandle", cells(2)},
+			{"/serial@9000000", "compatible", stringlist("arm,pl011", "arm,primecell")},
+			{"/serial@9000000", "reg", u64s(0x900_0000, 0x1000)},
+			{"/serial@9000000", "interrupts", cells(0, 1, 4)},
+			{"/serial@9000000", "clocks", cells(2, 2)},
+			{"/serial@9000000", "clock-names", stringlist("uartclk", "apb_pclk")},
+		},
+	},
+	{
+		name:  "baremetal-1cpu",
+		guest: bareMetalGuest(),
+		nodes: []string{
+			"/", "/chosen", "/memory@58000000", "/cpus", "/cpus/cpu@0", "/psci", "/timer",
+			"/interrupt-controller@8000000", "/apb-pclk", "/serial@9000000",
+		},
+		properties: []propertyWant{
+			{"/", "model", stringlist("Tamavisor partition ecu")},
+			{"/chosen", "stdout-path", stringlist("/serial@9000000")},
+			{"/memory@58000000", "reg", u64s(0x5800_0000, 0x200_0000)},
+			{"/cpus/cpu@0", "reg", cells(0)},
+			{"/psci", "method", stringlist("smc")},
+			{"/interrupt-controller@8000000", "reg", u64s(0x800_0000, 0x1_0000, 0x80a_0000, 0x2_0000)},
+		},
+		absent: []propertyRef{
+			{"/chosen", "bootargs"},
+			{"/chosen", "linux,initrd-start"},
+			{"/chosen", "linux,initrd-end"},
+		},
+	},
+	{
+		name:  "passthrough",
+		guest: passthroughGuest(),
+		nodes: []string{
+			"/", "/chosen", "/memory@70000000", "/cpus", "/cpus/cpu@0", "/cpus/cpu@1", "/cpus/cpu@2",
+			"/psci", "/timer", "/interrupt-controller@8000000", "/apb-pclk",
+			"/rtc@9010000", "/virtio-mmio@a000000",
+		},
+		properties: []propertyWant{
+			{"/chosen", "bootargs", stringlist("quiet")},
+			{"/cpus/cpu@2", "reg", cells(2)},
+			{"/interrupt-controller@8000000", "reg", u64s(0x800_0000, 0x1_0000, 0x80a_0000, 0x6_0000)},
+			{"/rtc@9010000", "compatible", stringlist("arm,pl031", "arm,primecell")},
+			{"/rtc@9010000", "reg", u64s(0x901_0000, 0x1000)},
+			{"/rtc@9010000", "interrupts", cells(0, 2, 4)},
+			{"/rtc@9010000", "clocks", cells(2)},
+			{"/rtc@9010000", "clock-names", stringlist("apb_pclk")},
+			{"/virtio-mmio@a000000", "compatible", stringlist("virtio,mmio")},
+			{"/virtio-mmio@a000000", "reg", u64s(0xa00_0000, 0x1000)},
+			{"/virtio-mmio@a000000", "interrupts", cells(0, 16, 4)},
+			{"/virtio-mmio@a000000", "dma-coherent", nil},
+		},
+		absent: []propertyRef{
+			{"/chosen", "stdout-path"},
+			{"/rtc@9010000", "dma-coherent"},
+			{"/virtio-mmio@a000000", "clocks"},
+		},
+	},
+}
+
+// TestGenerateGolden decompiles each guest's DTB with dtc and compares the
+// source with testdata/<name>.dts; any dtc warning fails the test. It also
+// compiles the golden source back and expects the very bytes Generate
+// wrote, so the golden files pin the blob itself, not only its content.
+func TestGenerateGolden(t *testing.T) {
+	dtc := requireDTC(t)
+	for _, tc := range goldenTests {
+		t.Run(tc.name, func(t *testing.T) {
+			blob, err := Generate(tc.guest)
+			if err != nil {
+				t.Fatalf("Generate: %v", err)
+			}
+			blobPath := filepath.Join(t.TempDir(), tc.name+".dtb")
+			if err := os.WriteFile(blobPath, blob, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			source := runDTC(t, dtc, "-I", "dtb", "-O", "dts", blobPath)
+
+			golden := filepath.Join("testdata", tc.name+".dts")
+			if *update {
+				if err := os.WriteFile(golden, source, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v; create it with go test ./partition/dtb -update", err)
+			}
+			if line, got, wanted, differ := firstDifference(source, want); differ {
+				t.Fatalf("decompiled DTB differs from %s at line %d:\n got: %q\nwant: %q\nIf the change is intended, run go test ./partition/dtb -update and review the diff.", golden, line, got, wanted)
+			}
+
+			// Decompiled source holds phandles as plain numbers where dtc
+			// expects &label references in clocks; that warning is about
+			// the source form, not the tree, so only it is turned off.
+			compiled := runDTC(t, dtc, "-W", "no-clocks_property", "-I", "dts", "-O", "dtb", golden)
+			if !bytes.Equal(compiled, blob) {
+				t.Errorf("dtc compiles %s to %d bytes that differ from the %d Generate wrote", golden, len(compiled), len(blob))
+			}
+		})
+	}
+}
+
+// TestGenerateParsesBack reads each guest's DTB with internal/fdt and checks
+// the node list and the properties the guest's OS depends on.
+func TestGenerateParsesBack(t *testing.T) {
+	for _, tc := range goldenTests {
+		t.Run(tc.name, func(t *testing.T) {
+			blob, err := Generate(tc.guest)
+			if err != nil {
+				t.Fatalf("Generate: %v", err)
+			}
+			root, err := fdt.Parse(blob)
+			if err != nil {
+				t.Fatalf("fdt.Parse: %v", err)
+			}
+			if got := nodePaths(root); strings.Join(got, " ") != strings.Join(tc.nodes, " ") {
+				t.Errorf("nodes:\n got %q\nwant %q", got, tc.nodes)
+			}
+			for _, want := range tc.properties {
+				node, ok := root.Find(want.path)
+				if !ok {
+					t.Errorf("node %s missing", want.path)
+					continue
+				}
+				p, ok := node.Property(want.name)
+				switch {
+				case !ok:
+					t.Errorf("%s: property %q missing", want.path, want.name)
+				case !bytes.Equal(p.Value, want.value):
+					t.Errorf("%s: %s = %x, want %x", want.path, want.name, p.Value, want.value)
+				}
+			}
+			for _, ref := range tc.absent {
+				if node, ok := root.Find(ref.path); ok {
+					if _, present := node.Property(ref.name); present {
+						t.Errorf("%s: property %q present, want none", ref.path, ref.name)
+					}
+				}
+			}
+		})
+	}
+}
+
+func nodePaths(root *fdt.Node) []string {
+	var paths []string
+	var walk func(n *fdt.Node, path string)
+	walk = func(n *fdt.Node, path string) {
+		paths = append(paths, path)
+		for _, c := range n.Children {
+			walk(c, strings.TrimSuffix(path, "/")+"/"+c.Name)
+		}
+	}
+	walk(root, "/")
+	return paths
+}
+
+// requireDTC returns dtc's path. dtc is a build requirement, so its absence
+// fails the test rather than skipping it.
+func requireDTC(t *testing.T) string {
+	t.Helper()
+	path, err := exec.LookPath("dtc")
+	if err != nil {
+		t.Fatalf("dtc not found on PATH (%v): install the device-tree-compiler package (apt-get install device-tree-compiler); these tests check every generated DTB with it", err)
+	}
+	return path
+}
+
+// runDTC runs dtc and returns its output. Anything dtc prints on stderr,
+// a warning included, fails the test.
+func runDTC(t *testing.T, dtc string, args ...string) []byte {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(dtc, args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil || stderr.Len() > 0 {
+		t.Fatalf("dtc %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return stdout.Bytes()
+}
+
+// firstDifference returns the first line (1-based) where got and want
+// differ, with both lines.
+func firstDifference(got, want []byte) (line int, gotLine, wantLine string, differ bool) {
+	gotLines := strings.Split(string(got), "\n")
+	wantLines := strings.Split(string(want), "\n")
+	for i := 0; i < max(len(gotLines), len(wantLines)); i++ {
+		g, w := "(end of file)", "(end of file)"
+		if i < len(gotLines) {
+			g = gotLines[i]
+		}
+		if i < len(wantLines) {
+			w = wantLines[i]
+		}
+		if g != w {
+			return i + 1, g, w, true
+		}
+	}
+	return 0, "", "", false
+}
