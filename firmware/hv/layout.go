@@ -57,9 +57,11 @@ const VABits = 39
 // CoreLayout returns the memory map of core index core: text executable and
 // read-only, rodata read-only, the private window (data, bss, heap, stacks)
 // read-write at the virtual addresses of slot 0 backed by the core's own
-// slot, the shared region, and the console UART. Nothing else is mapped: not
-// the other cores' slots, not the page tables, not guest memory.
-func CoreLayout(h board.Hypervisor, img Image, core int, uart board.Region) Layout {
+// slot, the shared region, the console UART, and the image's payload (the
+// partition table and guest images) read-only when it has one. Nothing else
+// is mapped: not the other cores' slots, not the page tables, not guest
+// memory.
+func CoreLayout(h board.Hypervisor, img Image, core int, uart, payload board.Region) Layout {
 	var l Layout
 	slot := h.Slot(core)
 	ramStart := h.RAMStart()
@@ -72,7 +74,29 @@ func CoreLayout(h board.Hypervisor, img Image, core int, uart board.Region) Layo
 	shared := h.Shared()
 	l.add(mmu.Region{Name: "shared", VA: shared.Base, PA: shared.Base, Size: shared.Size, Attr: mmu.RWData})
 	l.add(mmu.Region{Name: "uart", VA: uart.Base, PA: uart.Base, Size: alignUp(uart.Size, mmu.PageSize), Attr: mmu.MMIO})
+	if payload.Size > 0 {
+		l.add(mmu.Region{Name: "payload", VA: payload.Base, PA: payload.Base, Size: alignUp(payload.Size, mmu.PageSize), Attr: mmu.ROData})
+	}
 	return l
+}
+
+// PayloadSpan returns how much memory the payload at the end of the
+// hypervisor's memory occupies, judged from the partition table header's
+// total and payload lengths (little-endian at offsets 0x10 and 0x18): the
+// table, padding to 4 KiB, the guest images. It is bounded by limit (the
+// end of RAM) so that a corrupt header cannot make the hypervisor map
+// memory that is not there; the full table check comes later, with the
+// runtime up.
+func PayloadSpan(tableLength, payloadLength, limit uint64) uint64 {
+	const maxLength = 1 << 40
+	if tableLength > maxLength || payloadLength > maxLength {
+		return alignUp(min(limit, mmu.PageSize), mmu.PageSize)
+	}
+	span := alignUp(tableLength, mmu.PageSize) + alignUp(payloadLength, mmu.PageSize)
+	if span == 0 {
+		span = mmu.PageSize
+	}
+	return min(span, limit&^(mmu.PageSize-1))
 }
 
 // TablePool returns the physical range of core's translation-table pages:

@@ -32,7 +32,7 @@ func buildCore(t *testing.T, core int) *mmu.Tables {
 	mem := &mmu.HeapMemory{Base: base, Limit: int((end - base) / mmu.PageSize)}
 	var tb mmu.Tables
 	require.NoError(t, tb.Init(mem, VABits))
-	l := CoreLayout(h, testImage, core, board.Region{Base: qemuvirt.UART0Base, Size: qemuvirt.UART0Size})
+	l := CoreLayout(h, testImage, core, board.Region{Base: qemuvirt.UART0Base, Size: qemuvirt.UART0Size}, board.Region{})
 	require.NoError(t, tb.MapRegions(l.Regions()), "core %d layout", core)
 	return &tb
 }
@@ -131,7 +131,7 @@ func TestBadBoardLayoutNamesTheRegion(t *testing.T) {
 			mem := &mmu.HeapMemory{}
 			var tb mmu.Tables
 			require.NoError(t, tb.Init(mem, VABits))
-			l := CoreLayout(tc.h, testImage, 1, tc.uart)
+			l := CoreLayout(tc.h, testImage, 1, tc.uart, board.Region{})
 			err := tb.MapRegions(l.Regions())
 			require.Error(t, err)
 			assert.Equal(t, tc.msg, err.Error())
@@ -157,8 +157,41 @@ func TestLayoutAllocatesNothing(t *testing.T) {
 	uart := board.Region{Base: qemuvirt.UART0Base, Size: qemuvirt.UART0Size}
 	var l Layout
 	allocs := testing.AllocsPerRun(100, func() {
-		l = CoreLayout(h, testImage, 2, uart)
+		l = CoreLayout(h, testImage, 2, uart, board.Region{Base: 0x4800_0000, Size: 0x10_0000})
 		_ = l.Regions()
 	})
 	assert.Zero(t, allocs)
+}
+
+func TestPayloadIsMappedReadOnly(t *testing.T) {
+	h := qemuvirt.Board.Hypervisor
+	mem := &mmu.HeapMemory{}
+	var tb mmu.Tables
+	require.NoError(t, tb.Init(mem, VABits))
+	payload := board.Region{Base: h.Memory.End(), Size: 0x123_4567}
+	l := CoreLayout(h, testImage, 0, board.Region{Base: qemuvirt.UART0Base, Size: 0x1000}, payload)
+	require.NoError(t, tb.MapRegions(l.Regions()))
+	for _, va := range []uint64{0x4800_0000, 0x4920_0000, 0x4923_4fff} {
+		tr, ok := tb.Walk(va)
+		require.True(t, ok, "%#x", va)
+		assert.Equal(t, mmu.ROData, tr.Attr)
+		assert.Equal(t, va, tr.PA)
+	}
+	_, ok := tb.Walk(0x4923_5000)
+	assert.False(t, ok, "mapped beyond the payload")
+}
+
+func TestPayloadSpan(t *testing.T) {
+	const ramEnd = 0xc000_0000 - 0x4800_0000
+	for _, tc := range []struct {
+		table, payload, limit, want uint64
+	}{
+		{0x2a8, 0x40_0000, ramEnd, 0x40_1000},      // a table and a 4 MiB payload
+		{0x1000, 0x1001, ramEnd, 0x3000},           // each rounds up to pages
+		{0, 0, ramEnd, 0x1000},                     // never empty: the header page
+		{0x1000, 0xffff_ffff_0000, ramEnd, 0x1000}, // absurd payload: the header page only
+		{0x1000, 0x1_0000_0000, ramEnd, ramEnd},    // bounded by the end of RAM
+	} {
+		assert.Equal(t, tc.want, PayloadSpan(tc.table, tc.payload, tc.limit), "%#v", tc)
+	}
 }

@@ -35,6 +35,9 @@ func bootCoreMain() {
 	printUp()
 	selfTest()
 	atomic.StoreUint32(&sh.Core[thisCore].State, CoreUp)
+	if !checkPartitionTable() {
+		enterSafeState("refusing to boot")
+	}
 
 	// From here on other cores print too.
 	console.SetLock(&sh.ConsoleOwner)
@@ -97,6 +100,49 @@ func startCore(c int) bool {
 	}
 	fmt.Printf("core %d: started but not up within %v\n", c, coreStartTimeout)
 	return false
+}
+
+// partitions is the checked partition table, nil for an image without one.
+var partitions *PartitionTable
+
+// checkPartitionTable decodes, re-checks and verifies the image's partition
+// table before any other core starts. A table that fails any check stops
+// the boot: nothing runs half-configured.
+func checkPartitionTable() bool {
+	if payload.Size == 0 {
+		fmt.Printf("tamavisor: no partition table in this image (a plain hypervisor build); no partitions to start\n")
+		return true
+	}
+	segment := unsafe.Slice((*byte)(unsafe.Pointer(uintptr(payload.Base))), payload.Size)
+	pt, err := LoadPartitionTable(segment, payload.Base, boardLimits())
+	if err != nil {
+		fmt.Printf("tamavisor: %v\n", err)
+		fmt.Printf("tamavisor: refusing to boot: rebuild the image with tamavisor build CONFIG (tamavisor inspect IMAGE shows what it holds)\n")
+		return false
+	}
+	partitions = pt
+	v := pt.View
+	fmt.Printf("tamavisor: partition table for %s: %d partitions, %d images verified (SHA-256)\n",
+		v.Board().String(), v.NumPartitions(), v.NumImages())
+	for i := 0; i < v.NumPartitions(); i++ {
+		p := v.Partition(i)
+		fmt.Printf("tamavisor: partition %q: cores %s, %d regions, %d devices, on fault %s\n",
+			p.Name.String(), coreList(p.CPUMask), p.Regions.Count, p.Devices.Count, p.OnFault)
+	}
+	return true
+}
+
+func coreList(mask uint64) string {
+	s := ""
+	for c := 0; c < 64; c++ {
+		if mask&(1<<c) != 0 {
+			if s != "" {
+				s += ","
+			}
+			s += fmt.Sprint(c)
+		}
+	}
+	return s
 }
 
 func secondaryMain() {

@@ -6,6 +6,7 @@ import (
 	"github.com/tamavisor/tamavisor/board"
 	"github.com/tamavisor/tamavisor/board/qemuvirt"
 	"github.com/tamavisor/tamavisor/driver/pl011"
+	"github.com/tamavisor/tamavisor/partition/table"
 )
 
 // The firmware is built for one board; these are its facts as constants, so
@@ -17,12 +18,20 @@ const (
 	ramStart     = qemuvirt.RAMStart
 	slotSize     = qemuvirt.HypervisorSlotSize
 	textStart    = qemuvirt.TextStart
+	// The image's payload segment (partition table, guest images) starts
+	// where the hypervisor's fixed memory ends.
+	payloadBase = qemuvirt.HypervisorBase + qemuvirt.HypervisorSize
+	ramEnd      = qemuvirt.RAMBase + qemuvirt.RAMSize
 
 	// The top 64 KiB of every core's window is its exception stack; the
 	// Go runtime's g0 stack starts below it.
 	exceptionStackSize = 0x1_0000
 	exceptionStackTop  = ramStart + slotSize - 16
 	stackTop           = ramStart + slotSize - exceptionStackSize
+
+	// minimumHeap is the least heap a core instance must have between
+	// the end of its bss and its stacks.
+	minimumHeap = 16 << 20
 )
 
 var (
@@ -37,3 +46,5 @@ var (
 )
 
 func mpidrOf(core int) uint64 { return qemuvirt.MPIDR(core) }
+
+func boardLimits() table.Limits { return table.LimitsFor(qemuvirt.Board) }

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/tamavisor/tamavisor/board"
 	"github.com/tamavisor/tamavisor/driver/mmio"
 	"github.com/tamavisor/tamavisor/mmu"
 )
@@ -51,6 +52,8 @@ var (
 	isBootCore bool
 	console    Console
 	image      Image
+	// payload is the image's payload segment, if it has one (boot core).
+	payload board.Region
 
 	// Used by Hwinit0 before the Go heap exists: globals, never heap.
 	bootMem    physicalTables
@@ -131,6 +134,12 @@ func hwinit0() {
 		console.Write("tamavisor: the boot core's MPIDR is not core 0 of this board; halting\n")
 		haltForever()
 	}
+	if image.End+minimumHeap > stackTop-exceptionStackSize {
+		console.Write("tamavisor: image too large for its per-core slot (ends at ")
+		console.Hex(image.End)
+		console.Write("); halting\n")
+		haltForever()
+	}
 	if text != textStart {
 		console.Write("tamavisor: image linked at the wrong address (text ")
 		console.Hex(text)
@@ -142,6 +151,16 @@ func hwinit0() {
 
 	// Start from a clean shared region: it may hold a previous boot's state.
 	zeroWords(sharedBase, uint64(unsafe.Sizeof(Shared{})))
+
+	// An image built by tamavisor build carries a partition table at
+	// payloadBase; map as much as its header claims (bounded by RAM) so
+	// that main can check all of it.
+	if mmio.Read64(payloadBase) == tableMagicLE {
+		payload = board.Region{Base: payloadBase, Size: PayloadSpan(
+			mmio.Read64(payloadBase+tableTotalLengthOffset),
+			mmio.Read64(payloadBase+tablePayloadSizeOffset),
+			ramEnd-payloadBase)}
+	}
 
 	// Each other core starts from pristine initialized data and zeroed
 	// bss, in its own slot.
@@ -162,7 +181,7 @@ func hwinit0() {
 func buildTables(c int) {
 	base, end := TablePool(hypervisor, c)
 	bootMem = physicalTables{next: base, end: end}
-	bootLayout = CoreLayout(hypervisor, image, c, uartRegion)
+	bootLayout = CoreLayout(hypervisor, image, c, uartRegion, payload)
 	err := bootTables.Init(&bootMem, VABits)
 	if err == nil {
 		err = bootTables.MapRegions(bootLayout.Regions())

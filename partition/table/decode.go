@@ -1,8 +1,8 @@
 package table
 
 import (
-	"crypto/sha256"
 	"fmt"
+	"github.com/tamavisor/tamavisor/internal/sha256"
 )
 
 // View is a decoded table. It wraps the bytes given to Decode without
@@ -81,12 +81,12 @@ var zeroChecksum [headerChecksumLength]byte
 // checksum returns the SHA-256 of table with its checksum field taken as
 // zero, without copying the table.
 func checksum(table []byte) (sum [32]byte) {
-	h := sha256.New()
+	var h sha256.Digest
+	h.Reset()
 	h.Write(table[:headerChecksum])
 	h.Write(zeroChecksum[:])
 	h.Write(table[headerChecksum+headerChecksumLength:])
-	h.Sum(sum[:0])
-	return sum
+	return h.Sum()
 }
 
 // Bytes returns the table's bytes, from its header to its total length.

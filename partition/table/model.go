@@ -1,9 +1,9 @@
 package table
 
 import (
-	"crypto/sha256"
 	"errors"
 	"fmt"
+	"github.com/tamavisor/tamavisor/internal/sha256"
 )
 
 // Table is the whole partition table as plain values: what the host builds
