@@ -41,7 +41,7 @@ var (
 		SlotSize:   qemuvirt.HypervisorSlotSize,
 		TextOffset: qemuvirt.HypervisorTextOffset,
 	}
-	uartRegion = board.Region{Base: qemuvirt.UART0Base, Size: qemuvirt.UART0Size}
+	uartRegion = board.Region{Base: uartMapBase, Size: qemuvirt.UART0Size}
 	uart       = pl011.UART{Base: qemuvirt.UART0Base}
 )
 
