@@ -28,8 +28,8 @@ func demoDir(t *testing.T) string {
 	writeFiles(t, dir, map[string][]byte{
 		"build/guests/Image":             linuxImage(0, 40*MiB, 64*int(KiB)),
 		"build/guests/initramfs.cpio.gz": {0x1f, 0x8b, 0x08, 0x00},
-		"build/guests/ecu.elf":           elfImage{entry: 0x68000000, segments: []elfSegment{{0x68000000, 0x2000, 0x10000}}}.bytes(),
-		"build/guests/attack.elf":        elfImage{entry: 0x6c000000, segments: []elfSegment{{0x6c000000, 0x2000, 0x10000}}}.bytes(),
+		"build/guests/ecu.elf":           elfImage{entry: 0x70000000, segments: []elfSegment{{0x70000000, 0x2000, 0x10000}}}.bytes(),
+		"build/guests/attack.elf":        elfImage{entry: 0x74000000, segments: []elfSegment{{0x74000000, 0x2000, 0x10000}}}.bytes(),
 	})
 	return string(text)
 }
@@ -43,9 +43,9 @@ func TestDemoConfigIsValid(t *testing.T) {
 	}
 	// What the demo system must be (see the project's demo description).
 	want := []string{
-		"infotainment: cores 0,1; memory 0x48000000+512MiB; devices none; kernel linux ../build/guests/Image; console virtual; on_fault abort",
-		"ecu: cores 2; memory 0x68000000+64MiB; devices none; kernel elf ../build/guests/ecu.elf; console virtual; on_fault restart",
-		"test: cores 3; memory 0x6c000000+16MiB; devices none; kernel elf ../build/guests/attack.elf; console virtual; on_fault abort",
+		"infotainment: cores 0,1; memory 0x50000000+512MiB; devices none; kernel linux ../build/guests/Image; console virtual; on_fault abort",
+		"ecu: cores 2; memory 0x70000000+64MiB; devices none; kernel elf ../build/guests/ecu.elf; console virtual; on_fault restart",
+		"test: cores 3; memory 0x74000000+16MiB; devices none; kernel elf ../build/guests/attack.elf; console virtual; on_fault abort",
 	}
 	var got []string
 	for _, p := range c.Partitions {
@@ -66,7 +66,7 @@ func TestDemoConfigIsValid(t *testing.T) {
 	for _, m := range ch.Members {
 		gotChannel += fmt.Sprintf(" %s:%s", m.Partition, m.Access)
 	}
-	if wantChannel := "vehicle-data 0x6d000000+64KiB ecu:rw infotainment:ro"; gotChannel != wantChannel {
+	if wantChannel := "vehicle-data 0x75000000+64KiB ecu:rw infotainment:ro"; gotChannel != wantChannel {
 		t.Errorf("channel %q, want %q", gotChannel, wantChannel)
 	}
 }
@@ -94,12 +94,12 @@ func TestDemoConfigBroken(t *testing.T) {
 	}
 	want := []struct{ line, at, message string }{
 		{"cpus: [1]", "1", `partition "ecu": core 1 is also given to partition "infotainment" (line {line:cpus: [0, 1]}); a core runs one partition: remove it from one of them`},
-		{"base: 0x68000000", "base", `partition "ecu": memory 0x68000000+64MiB overlaps memory 0x48000000+640MiB of partition "infotainment" (line {line:base: 0x48000000}); move or shrink one of them`},
+		{"base: 0x70000000", "base", `partition "ecu": memory 0x70000000+64MiB overlaps memory 0x50000000+640MiB of partition "infotainment" (line {line:base: 0x50000000}); move or shrink one of them`},
 		{"ecu-missing.elf", "../", `partition "ecu": kernel image "../build/guests/ecu-missing.elf" does not exist (looked for "build/guests/ecu-missing.elf"); build it first, or correct the path, which is relative to the config file's directory`},
 		{"on_fault: reboot", "reboot", `partition "ecu": on_fault "reboot" is not valid; use one of abort, stop, restart`},
-		{"base: 0x6c000000", "base", `partition "test": memory 0x6c000000+16MiB overlaps memory 0x48000000+640MiB of partition "infotainment" (line {line:base: 0x48000000}); move or shrink one of them`},
+		{"base: 0x74000000", "base", `partition "test": memory 0x74000000+16MiB overlaps memory 0x50000000+640MiB of partition "infotainment" (line {line:base: 0x50000000}); move or shrink one of them`},
 		{"devices: [gicd]", "gicd", `partition "test": device "gicd" is part of the interrupt controller, which the hypervisor owns (guests get a virtual GIC); remove it: no guest may have it`},
-		{"name: vehicle-data", "name", `channel "vehicle-data": memory 0x6d000000+64KiB overlaps memory 0x48000000+640MiB of partition "infotainment" (line {line:base: 0x48000000}); move or shrink one of them`},
+		{"name: vehicle-data", "name", `channel "vehicle-data": memory 0x75000000+64KiB overlaps memory 0x50000000+640MiB of partition "infotainment" (line {line:base: 0x50000000}); move or shrink one of them`},
 		{"access: wo", "wo", `channel "vehicle-data": access "wo" is not valid; use one of rw, ro`},
 	}
 
