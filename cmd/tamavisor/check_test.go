@@ -18,12 +18,12 @@ func TestCheck(t *testing.T) {
 partitions:
   - name: ecu
     cpus: [2]
-    memory: [{base: 0x68000000, size: 64MiB}]
+    memory: [{base: 0x70000000, size: 64MiB}]
     kernel: {format: raw, image: guest.bin}
     on_fault: restart
   - name: gateway
     cpus: [0, 1]
-    memory: [{base: 0x48000000, size: 256MiB}]
+    memory: [{base: 0x50000000, size: 256MiB}]
     devices: [rtc]
     kernel: {format: raw, image: guest.bin}
 `,
@@ -31,7 +31,7 @@ partitions:
 partitions:
   - name: ecu
     cpus: [2, 4]
-    memory: [{base: 0x68000000, size: 64MiB}]
+    memory: [{base: 0x70000000, size: 64MiB}]
     kernel: {format: raw, image: missing.bin}
     on_fault: reboot
 `,
@@ -55,8 +55,8 @@ partitions:
 		args:       []string{"good.yaml"},
 		wantStatus: 0,
 		wantStdout: "good.yaml: ok\n" +
-			"  ecu: cores 2; memory 0x68000000+64MiB; devices none; kernel raw guest.bin; console virtual; on_fault restart\n" +
-			"  gateway: cores 0,1; memory 0x48000000+256MiB; devices rtc; kernel raw guest.bin; console virtual; on_fault abort\n",
+			"  ecu: cores 2; memory 0x70000000+64MiB; devices none; kernel raw guest.bin; console virtual; on_fault restart\n" +
+			"  gateway: cores 0,1; memory 0x50000000+256MiB; devices rtc; kernel raw guest.bin; console virtual; on_fault abort\n",
 	}, {
 		name:       "every problem, one per line",
 		args:       []string{"bad.yaml"},
@@ -130,8 +130,8 @@ func TestCheckDemoConfig(t *testing.T) {
 		"configs/qemu-virt.yaml":         text,
 		"build/guests/Image":             image,
 		"build/guests/initramfs.cpio.gz": {0x1f, 0x8b},
-		"build/guests/ecu.elf":           minimalELF(0x68000000),
-		"build/guests/attack.elf":        minimalELF(0x6c000000),
+		"build/guests/ecu.elf":           minimalELF(0x70000000),
+		"build/guests/attack.elf":        minimalELF(0x74000000),
 	}
 	for name, data := range files {
 		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
