@@ -23,7 +23,7 @@ FIRMWARE  ?= $(BUILD)/tamavisor.elf
 # Debian packages the build and tests use: commands and the package that has each.
 DEPS := qemu-system-aarch64:qemu-system-arm dtc:device-tree-compiler
 
-.PHONY: all firmware qemu test vet deps clean
+.PHONY: all firmware qemu test vet bench deps clean
 
 all: firmware
 
@@ -39,6 +39,10 @@ test: deps vet
 	$(GO) test $$($(GO) list ./... | grep -v '/tests$$')
 	@echo "QEMU integration tests (tests/):"
 	$(GO) test -count=1 -v ./tests/ | grep -Ev '^=== (RUN|PAUSE|CONT)'
+
+# Benchmarks of the code on boot and trap paths, run on the host.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./mmu ./internal/sha256 ./firmware/hv
 
 vet:
 	$(GO) vet ./...
