@@ -51,7 +51,7 @@ func LoadPartitionTable(segment []byte, segmentBase uint64, limits table.Limits)
 		}
 		if err := im.Verify(images[im.Offset : im.Offset+im.Size]); err != nil {
 			p := v.Partition(int(im.Partition))
-			return nil, fmt.Errorf("partition %q: %s image: %w", p.Name.String(), im.Kind, err)
+			return nil, fmt.Errorf("partition %q: %w", p.Name.String(), err)
 		}
 	}
 	return &PartitionTable{View: v, Images: images}, nil

@@ -67,7 +67,7 @@ func TestLoadPartitionTableRefuses(t *testing.T) {
 		{"corrupted table", func(b []byte) []byte { b[0x90] ^= 1; return b }, 0x5000_0000,
 			"partition table rejected: "},
 		{"corrupted image", func(b []byte) []byte { b[len(b)-1] ^= 0x80; return b }, 0x5000_0000,
-			`partition "ecu": kernel image: `},
+			`partition "ecu": kernel image has SHA-256 `},
 		{"image cut short", func(b []byte) []byte { return b[:len(b)-1] }, 0x5000_0000,
 			"partition table: payload of 6144 bytes is not in the image"},
 		{"partition RAM over the payload", func(b []byte) []byte { return b }, payloadAt,

@@ -118,13 +118,18 @@ func WriteReport(c *Console, core int, f *Frame) {
 	}
 }
 
-// WriteHalted writes the line that says a core entered the safe state.
-func WriteHalted(c *Console, core int, why string) {
+// WriteHalted writes the line that says a core entered the safe state, and
+// whether other cores are running on.
+func WriteHalted(c *Console, core int, why string, othersRunning bool) {
 	c.Flush()
 	prefix(c, core)
 	c.Write("halted (")
 	c.Write(why)
-	c.Write("): safe state, interrupts masked, the other cores keep running\n")
+	if othersRunning {
+		c.Write("): safe state, interrupts masked, the other cores keep running\n")
+	} else {
+		c.Write("): safe state, interrupts masked, no other core started\n")
+	}
 }
 
 func prefix(c *Console, core int) {

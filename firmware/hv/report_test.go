@@ -21,7 +21,7 @@ func TestReportOfAWriteToText(t *testing.T) {
 	var c Console
 	c.Init(dev, 1, nil)
 	WriteReport(&c, 1, &f)
-	WriteHalted(&c, 1, "unexpected exception")
+	WriteHalted(&c, 1, "unexpected exception", true)
 	want := []string{
 		"core 1: unexpected exception: Data Abort taken without a change in Exception level (EC 0x25)",
 		"core 1:   vector: synchronous, current EL with SP_EL2",
@@ -61,7 +61,7 @@ func TestReportAllocatesNothing(t *testing.T) {
 	f := Frame{ESR: 0x9600_0047, FAR: 0x1000, Vector: 0x200, SPSR: 0x3c9}
 	allocs := testing.AllocsPerRun(100, func() {
 		WriteReport(&c, 3, &f)
-		WriteHalted(&c, 3, "unexpected exception")
+		WriteHalted(&c, 3, "unexpected exception", true)
 	})
 	assert.Zero(t, allocs)
 }

@@ -277,6 +277,16 @@ func exit(code int32) {
 	enterSafeState("hypervisor panic")
 }
 
+// othersStarted reports whether any other core was started.
+func othersStarted() bool {
+	for c := 0; c < numCPUs; c++ {
+		if c != thisCore && atomic.LoadUint32(&shared().Core[c].State) != CoreOff {
+			return true
+		}
+	}
+	return false
+}
+
 // handleException is called by the vectors for every exception taken to
 // EL2 on this core: none is expected yet, so each is reported and stops
 // the core.
@@ -291,7 +301,7 @@ func handleException() {
 }
 
 func enterSafeState(why string) {
-	WriteHalted(&console, thisCore, why)
+	WriteHalted(&console, thisCore, why, othersStarted())
 	atomic.StoreUint32(&shared().Core[thisCore].State, CoreHalted)
 	sendEvent()
 	haltForever()
