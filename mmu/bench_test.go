@@ -14,7 +14,7 @@ func BenchmarkBuildHypervisorLayout(b *testing.B) {
 	}
 	for i := 0; i < b.N; i++ {
 		var tb Tables
-		if err := tb.Init(&HeapMemory{}, 39); err != nil {
+		if err := tb.Init(&HeapMemory{}, 39, EL2Stage1); err != nil {
 			b.Fatal(err)
 		}
 		if err := tb.MapRegions(layout); err != nil {
@@ -27,7 +27,7 @@ func BenchmarkBuildHypervisorLayout(b *testing.B) {
 // software stage-2 lookup on a trap will.
 func BenchmarkWalk(b *testing.B) {
 	var tb Tables
-	if err := tb.Init(&HeapMemory{}, 39); err != nil {
+	if err := tb.Init(&HeapMemory{}, 39, EL2Stage1); err != nil {
 		b.Fatal(err)
 	}
 	if err := tb.Map(0x4021_0000, 0x4021_0000, 0x10_0000, Text); err != nil {

@@ -44,7 +44,7 @@ func (t *Tables) MapRegions(regions []Region) error {
 			err = ErrMisaligned
 		case r.VA+r.Size < r.VA || r.VA+r.Size > 1<<t.vaBits || r.PA+r.Size < r.PA:
 			err = ErrOutOfRange
-		case r.Attr.Perm&Write != 0 && r.Attr.Perm&Execute != 0:
+		case t.format != Stage2 && r.Attr.Perm&Write != 0 && r.Attr.Perm&Execute != 0:
 			err = ErrWritableExe
 		}
 		if err != nil {

@@ -116,5 +116,8 @@ var (
 	ErrOutOfRange  = errors.New("outside the translatable address range")
 	ErrOverlap     = errors.New("overlaps an existing mapping")
 	ErrNoMemory    = errors.New("out of translation-table pages")
+	// ErrWritableExe: a stage-1 mapping (the hypervisor's or a guest
+	// kernel's own) may be writable or executable, never both. Stage-2
+	// leaves that choice to the guest's stage 1.
 	ErrWritableExe = errors.New("both writable and executable")
 )

@@ -6,6 +6,7 @@ package mmu
 // global or on the stack: none of its methods allocate.
 type Tables struct {
 	mem        Memory
+	format     Format
 	root       uint64
 	vaBits     uint
 	startLevel int
@@ -14,9 +15,10 @@ type Tables struct {
 	layoutErr LayoutError
 }
 
-// Init allocates the root table for a virtual address space of vaBits bits
-// (25..48: the start level follows from it, DDI 0487 D8.2.8).
-func (t *Tables) Init(mem Memory, vaBits uint) error {
+// Init allocates the root table for an input address space of vaBits bits
+// (25..48: the start level follows from it, DDI 0487 D8.2.8) with
+// descriptors of format f.
+func (t *Tables) Init(mem Memory, vaBits uint, f Format) error {
 	if vaBits < 25 || vaBits > 48 {
 		return ErrOutOfRange
 	}
@@ -24,12 +26,15 @@ func (t *Tables) Init(mem Memory, vaBits uint) error {
 	if !ok {
 		return ErrNoMemory
 	}
-	*t = Tables{mem: mem, root: root, vaBits: vaBits}
+	*t = Tables{mem: mem, format: f, root: root, vaBits: vaBits}
 	// Each level resolves 9 bits above the 12-bit page offset; the start
 	// level is the one whose entries cover the top bits.
 	t.startLevel = maxLevel - int((vaBits-PageShift-1)/bitsPerLevel)
 	return nil
 }
+
+// Format returns the descriptor format of the tables.
+func (t *Tables) Format() Format { return t.format }
 
 // Root returns the physical address of the root table (the TTBR value).
 func (t *Tables) Root() uint64 { return t.root }
@@ -53,7 +58,7 @@ func (t *Tables) Map(va, pa, size uint64, attr Attributes) error {
 	if va+size < va || va+size > 1<<t.vaBits || pa+size < pa || pa+size > 1<<48 {
 		return ErrOutOfRange
 	}
-	if attr.Perm&Write != 0 && attr.Perm&Execute != 0 {
+	if t.format != Stage2 && attr.Perm&Write != 0 && attr.Perm&Execute != 0 {
 		return ErrWritableExe
 	}
 	if !t.free(t.root, t.startLevel, va, size) {
@@ -97,7 +102,7 @@ func (t *Tables) mapRange(table uint64, level int, va, pa, size uint64, attr Att
 		// Level 0 entries cannot be blocks with a 4 KiB granule.
 		leafAllowed := level >= 1
 		if leafAllowed && !e.Valid() && chunk == span && va%span == 0 && pa%span == 0 {
-			t.mem.Store(table, index, leafEntry(pa, level, attr))
+			t.mem.Store(table, index, leafEntry(t.format, pa, level, attr))
 		} else {
 			if !e.Valid() {
 				next, ok := t.mem.NewTable()
@@ -147,7 +152,7 @@ func (t *Tables) Walk(va uint64) (Translation, bool) {
 		if level == 0 || (level == maxLevel && e&descTableOrPage == 0) {
 			return Translation{}, false // reserved encodings fault
 		}
-		return Translation{PA: e.Addr() + va%span, Attr: e.Attributes(), Level: level}, true
+		return Translation{PA: e.Addr() + va%span, Attr: e.Attributes(t.format), Level: level}, true
 	}
 	return Translation{}, false
 }
@@ -188,7 +193,7 @@ func (t *Tables) leaves(table uint64, level int, base uint64, fn func(Leaf)) {
 		case e.IsTable(level):
 			t.leaves(e.Addr(), level+1, va, fn)
 		case e.Valid():
-			fn(Leaf{VA: va, PA: e.Addr(), Size: span, Attr: e.Attributes()})
+			fn(Leaf{VA: va, PA: e.Addr(), Size: span, Attr: e.Attributes(t.format)})
 		}
 	}
 }

@@ -18,7 +18,7 @@ func newTables(t *testing.T) (*Tables, *HeapMemory) {
 	t.Helper()
 	mem := &HeapMemory{Base: 0x7000_0000}
 	var tb Tables
-	require.NoError(t, tb.Init(mem, 39))
+	require.NoError(t, tb.Init(mem, 39, EL2Stage1))
 	return &tb, mem
 }
 
@@ -28,12 +28,12 @@ func TestStartLevelFollowsVABits(t *testing.T) {
 		level  int
 	}{{25, 2}, {30, 2}, {31, 1}, {39, 1}, {40, 0}, {48, 0}} {
 		var tb Tables
-		require.NoError(t, tb.Init(&HeapMemory{}, tc.vaBits))
+		require.NoError(t, tb.Init(&HeapMemory{}, tc.vaBits, EL2Stage1))
 		assert.Equal(t, tc.level, tb.StartLevel(), "vaBits %d", tc.vaBits)
 	}
 	var tb Tables
-	assert.ErrorIs(t, tb.Init(&HeapMemory{}, 24), ErrOutOfRange)
-	assert.ErrorIs(t, tb.Init(&HeapMemory{}, 49), ErrOutOfRange)
+	assert.ErrorIs(t, tb.Init(&HeapMemory{}, 24, EL2Stage1), ErrOutOfRange)
+	assert.ErrorIs(t, tb.Init(&HeapMemory{}, 49, EL2Stage1), ErrOutOfRange)
 }
 
 // TestMapChoosesLargestBlocks states, for each mapping, which leaves the
@@ -124,13 +124,13 @@ func TestDescriptorEncoding(t *testing.T) {
 		{"guest device block", Attributes{DeviceNGnRE, Read | Write}, 1, 0x4000_0000 | 0b01 | 2<<2 | 1<<6 | 0b10<<8 | 1<<10 | 1<<54},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := leafEntry(0x4000_0000, tc.level, tc.attr)
+			e := leafEntry(EL2Stage1, 0x4000_0000, tc.level, tc.attr)
 			assert.Equal(t, tc.want, e, "got %#x want %#x", uint64(e), uint64(tc.want))
-			assert.Equal(t, tc.attr, e.Attributes())
+			assert.Equal(t, tc.attr, e.Attributes(EL2Stage1))
 		})
 	}
 	// Device memory is never executable, whatever the caller asked.
-	assert.Equal(t, Read|Write, leafEntry(0, 3, Attributes{DeviceNGnRnE, Read | Write | Execute}).Attributes().Perm)
+	assert.Equal(t, Read|Write, leafEntry(EL2Stage1, 0, 3, Attributes{DeviceNGnRnE, Read | Write | Execute}).Attributes(EL2Stage1).Perm)
 }
 
 func TestSystemRegisterValues(t *testing.T) {
@@ -182,7 +182,7 @@ func TestMapRefusesOverlapWithoutPartialWrites(t *testing.T) {
 func TestOutOfTablePages(t *testing.T) {
 	mem := &HeapMemory{Limit: 2}
 	var tb Tables
-	require.NoError(t, tb.Init(mem, 39))
+	require.NoError(t, tb.Init(mem, 39, EL2Stage1))
 	require.NoError(t, tb.Map(0x4000_0000, 0x4000_0000, 2*MiB, RWData)) // root + one L2
 	assert.ErrorIs(t, tb.Map(0x4020_0000, 0x4020_0000, 4*KiB, RWData), ErrNoMemory)
 }
@@ -226,7 +226,7 @@ func TestMapRegionsNamesTheBadRegion(t *testing.T) {
 func TestBuilderDoesNotAllocate(t *testing.T) {
 	mem := &HeapMemory{}
 	var tb Tables
-	require.NoError(t, tb.Init(mem, 39))
+	require.NoError(t, tb.Init(mem, 39, EL2Stage1))
 	regions := []Region{
 		{Name: "a", VA: 0x4000_0000, PA: 0x4000_0000, Size: 0x1000, Attr: RWData},
 		{Name: "a-again", VA: 0x4000_0000, PA: 0x5000_0000, Size: 0x1000, Attr: RWData},

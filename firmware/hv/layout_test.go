@@ -31,7 +31,7 @@ func buildCore(t *testing.T, core int) *mmu.Tables {
 	base, end := TablePool(h, core)
 	mem := &mmu.HeapMemory{Base: base, Limit: int((end - base) / mmu.PageSize)}
 	var tb mmu.Tables
-	require.NoError(t, tb.Init(mem, VABits))
+	require.NoError(t, tb.Init(mem, VABits, mmu.EL2Stage1))
 	l := CoreLayout(h, testImage, core, board.Region{Base: qemuvirt.UART0Base, Size: qemuvirt.UART0Size}, board.Region{})
 	require.NoError(t, tb.MapRegions(l.Regions()), "core %d layout", core)
 	return &tb
@@ -130,7 +130,7 @@ func TestBadBoardLayoutNamesTheRegion(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			mem := &mmu.HeapMemory{}
 			var tb mmu.Tables
-			require.NoError(t, tb.Init(mem, VABits))
+			require.NoError(t, tb.Init(mem, VABits, mmu.EL2Stage1))
 			l := CoreLayout(tc.h, testImage, 1, tc.uart, board.Region{})
 			err := tb.MapRegions(l.Regions())
 			require.Error(t, err)
@@ -167,7 +167,7 @@ func TestPayloadIsMappedReadOnly(t *testing.T) {
 	h := qemuvirt.Board.Hypervisor
 	mem := &mmu.HeapMemory{}
 	var tb mmu.Tables
-	require.NoError(t, tb.Init(mem, VABits))
+	require.NoError(t, tb.Init(mem, VABits, mmu.EL2Stage1))
 	payload := board.Region{Base: h.Memory.End(), Size: 0x123_4567}
 	l := CoreLayout(h, testImage, 0, board.Region{Base: qemuvirt.UART0Base, Size: 0x1000}, payload)
 	require.NoError(t, tb.MapRegions(l.Regions()))

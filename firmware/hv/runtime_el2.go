@@ -182,7 +182,7 @@ func buildTables(c int) {
 	base, end := TablePool(hypervisor, c)
 	bootMem = physicalTables{next: base, end: end}
 	bootLayout = CoreLayout(hypervisor, image, c, uartRegion, payload)
-	err := bootTables.Init(&bootMem, VABits)
+	err := bootTables.Init(&bootMem, VABits, mmu.EL2Stage1)
 	if err == nil {
 		err = bootTables.MapRegions(bootLayout.Regions())
 	}
