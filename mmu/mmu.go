@@ -111,11 +111,11 @@ var (
 // Errors the builder returns. They are preallocated so that callers running
 // without a Go heap can compare and print them.
 var (
-	ErrMisaligned  = errors.New("not 4 KiB aligned")
-	ErrEmpty       = errors.New("size is zero")
-	ErrOutOfRange  = errors.New("outside the translatable address range")
-	ErrOverlap     = errors.New("overlaps an existing mapping")
-	ErrNoMemory    = errors.New("out of translation-table pages")
+	ErrMisaligned = errors.New("not 4 KiB aligned")
+	ErrEmpty      = errors.New("size is zero")
+	ErrOutOfRange = errors.New("outside the translatable address range")
+	ErrOverlap    = errors.New("overlaps an existing mapping")
+	ErrNoMemory   = errors.New("out of translation-table pages")
 	// ErrWritableExe: a stage-1 mapping (the hypervisor's or a guest
 	// kernel's own) may be writable or executable, never both. Stage-2
 	// leaves that choice to the guest's stage 1.
