@@ -25,13 +25,29 @@ func Load(path string) (*Config, error) {
 	return Parse(path, data)
 }
 
+// LoadPartitioning is Load without reading the guest files (kernel, initrd,
+// DTB): every rule about cores, memory, devices, interrupts and channels
+// still applies. It is for tools that only show the partitioning, such as
+// tamavisor layout, before the guests are built.
+func LoadPartitioning(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return parse(path, data, false)
+}
+
 // Parse parses and validates a config; filename goes into positions and
 // relative paths in the config are resolved against its directory. On any
 // problem it returns an ErrorList holding all of them, in file order.
 func Parse(filename string, data []byte) (*Config, error) {
+	return parse(filename, data, true)
+}
+
+func parse(filename string, data []byte, guestFiles bool) (*Config, error) {
 	c, errs := decode(filename, data)
 	if c != nil {
-		errs = append(errs, c.validate()...)
+		errs = append(errs, c.validate(guestFiles)...)
 	}
 	if err := errs.err(); err != nil {
 		return nil, err

@@ -1,7 +1,10 @@
 package partition
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/tamavisor/tamavisor/board"
@@ -290,4 +293,38 @@ channels:
 			`9:100: member partition "y" does not exist; use one of the config's partitions`,
 		},
 	}})
+}
+
+// LoadPartitioning checks everything but the guest files, which may not
+// be built yet; a partitioning error is still reported.
+func TestLoadPartitioningSkipsOnlyGuestFiles(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "x.yaml")
+	config := `board: qemu-virt
+partitions:
+  - name: a
+    cpus: [2]
+    memory: [{base: 0x70000000, size: 64MiB}]
+    kernel: {format: elf, image: not-built-yet.elf}
+`
+	if err := os.WriteFile(path, []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(path); err == nil || !strings.Contains(err.Error(), "not-built-yet.elf") {
+		t.Fatalf("Load accepted a missing kernel image: %v", err)
+	}
+	c, err := LoadPartitioning(path)
+	if err != nil {
+		t.Fatalf("LoadPartitioning: %v", err)
+	}
+	if len(c.Partitions) != 1 || c.Partitions[0].Name != "a" {
+		t.Fatalf("partitions: %+v", c.Partitions)
+	}
+	bad := strings.Replace(config, "cpus: [2]", "cpus: [9]", 1)
+	if err := os.WriteFile(path, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadPartitioning(path); err == nil || !strings.Contains(err.Error(), "x.yaml:4:12") {
+		t.Fatalf("LoadPartitioning missed a partitioning error: %v", err)
+	}
 }

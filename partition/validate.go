@@ -20,7 +20,7 @@ import (
 // Parse and Load call Validate; call it yourself only on a Config built
 // in code.
 func (c *Config) Validate() error {
-	return c.validate().err()
+	return c.validate(true).err()
 }
 
 // validator checks one config. b is nil when the board is unknown; checks
@@ -32,10 +32,12 @@ type validator struct {
 	// hypervisorDefaulted is set when the config leaves the
 	// hypervisor's memory to the board.
 	hypervisorDefaulted bool
+	// skipGuestFiles leaves kernel, initrd and DTB files unread.
+	skipGuestFiles bool
 }
 
-func (c *Config) validate() ErrorList {
-	v := &validator{c: c}
+func (c *Config) validate(guestFiles bool) ErrorList {
+	v := &validator{c: c, skipGuestFiles: !guestFiles}
 	v.board()
 	v.hypervisor()
 	v.names()

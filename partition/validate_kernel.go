@@ -49,6 +49,9 @@ func (v *validator) kernel(p *Partition) {
 	if k.EntrySet && k.Format == FormatLinux {
 		v.report(k.EntryPos, in, "entry is not used with format linux", "remove it: the kernel starts at its first byte (arm64 boot protocol)")
 	}
+	if v.skipGuestFiles {
+		return
+	}
 	var image fs.FileInfo
 	if k.Image.IsSet() {
 		image = v.checkFile(in, "kernel image", k.Image)

@@ -45,7 +45,7 @@ func layoutCommand(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	config, err := partition.Load(configs[0])
+	config, err := partition.LoadPartitioning(configs[0])
 	if err != nil {
 		var problems partition.ErrorList
 		if !errors.As(err, &problems) {
