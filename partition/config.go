@@ -49,6 +49,9 @@ type Config struct {
 	// partitionsWritten is set when the config lists entries under
 	// partitions, readable or not.
 	partitionsWritten bool
+	// partitioningOnly is set by LoadPartitioning: the guest files were
+	// not read, so nothing about them (entry, load address) is known.
+	partitioningOnly bool
 }
 
 // Partition returns the partition with the given name.

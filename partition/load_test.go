@@ -320,6 +320,9 @@ partitions:
 	if len(c.Partitions) != 1 || c.Partitions[0].Name != "a" {
 		t.Fatalf("partitions: %+v", c.Partitions)
 	}
+	if _, err := Compile(c); err == nil || !strings.Contains(err.Error(), "loaded without reading its guest files") {
+		t.Fatalf("Compile accepted a config whose guest files were never read: %v", err)
+	}
 	bad := strings.Replace(config, "cpus: [2]", "cpus: [9]", 1)
 	if err := os.WriteFile(path, []byte(bad), 0o644); err != nil {
 		t.Fatal(err)

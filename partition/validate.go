@@ -38,6 +38,7 @@ type validator struct {
 
 func (c *Config) validate(guestFiles bool) ErrorList {
 	v := &validator{c: c, skipGuestFiles: !guestFiles}
+	c.partitioningOnly = !guestFiles
 	v.board()
 	v.hypervisor()
 	v.names()
