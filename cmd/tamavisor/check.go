@@ -41,14 +41,7 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 	path := fs.Arg(0)
 	config, err := partition.Load(path)
 	if err != nil {
-		var problems partition.ErrorList
-		if !errors.As(err, &problems) {
-			fmt.Fprintf(stderr, "tamavisor check: %v\n", err)
-			return 1
-		}
-		for _, p := range problems {
-			fmt.Fprintln(stderr, p)
-		}
+		printConfigError(stderr, "check", err)
 		return 1
 	}
 	fmt.Fprintf(stdout, "%s: ok\n", path)

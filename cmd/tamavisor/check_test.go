@@ -118,6 +118,24 @@ partitions:
 // TestCheckDemoConfig runs check on the demo config with stand-ins for the
 // guest images the build produces.
 func TestCheckDemoConfig(t *testing.T) {
+	demoFixture(t)
+	var stdout, stderr bytes.Buffer
+	if status := dispatch([]string{"check", "configs/qemu-virt.yaml"}, &stdout, &stderr); status != 0 {
+		t.Fatalf("exit status %d; stderr:\n%s", status, stderr.String())
+	}
+	if first, _, _ := strings.Cut(stdout.String(), "\n"); first != "configs/qemu-virt.yaml: ok" {
+		t.Errorf("first line %q", first)
+	}
+	if lines := strings.Count(stdout.String(), "\n"); lines != 4 {
+		t.Errorf("%d lines, want 4 (ok and three partitions):\n%s", lines, stdout.String())
+	}
+}
+
+// demoFixture changes into a temporary directory holding the demo config
+// at configs/qemu-virt.yaml and stand-ins for its guest images at the
+// paths the build produces them.
+func demoFixture(t *testing.T) {
+	t.Helper()
 	text, err := os.ReadFile("../../configs/qemu-virt.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -140,16 +158,6 @@ func TestCheckDemoConfig(t *testing.T) {
 		if err := os.WriteFile(name, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-	}
-	var stdout, stderr bytes.Buffer
-	if status := dispatch([]string{"check", "configs/qemu-virt.yaml"}, &stdout, &stderr); status != 0 {
-		t.Fatalf("exit status %d; stderr:\n%s", status, stderr.String())
-	}
-	if first, _, _ := strings.Cut(stdout.String(), "\n"); first != "configs/qemu-virt.yaml: ok" {
-		t.Errorf("first line %q", first)
-	}
-	if lines := strings.Count(stdout.String(), "\n"); lines != 4 {
-		t.Errorf("%d lines, want 4 (ok and three partitions):\n%s", lines, stdout.String())
 	}
 }
 

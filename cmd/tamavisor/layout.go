@@ -47,14 +47,7 @@ func layoutCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	config, err := partition.LoadPartitioning(configs[0])
 	if err != nil {
-		var problems partition.ErrorList
-		if !errors.As(err, &problems) {
-			fmt.Fprintf(stderr, "tamavisor layout: %v\n", err)
-			return 1
-		}
-		for _, p := range problems {
-			fmt.Fprintln(stderr, p)
-		}
+		printConfigError(stderr, "layout", err)
 		return 1
 	}
 	svg, err := layout.SVG(config)

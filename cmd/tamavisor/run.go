@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"regexp"
 
 	"github.com/tamavisor/tamavisor/qemu"
@@ -37,29 +39,52 @@ func (l *regexpList) Set(s string) error {
 func runCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	board := fs.String("board", "qemu-virt", "board whose QEMU machine profile to use")
+	board := fs.String("board", "qemu-virt", "board whose QEMU machine profile to use (for an IMAGE; a CONFIG names its board)")
+	hypervisor := fs.String("hypervisor", defaultHypervisor, "the hypervisor firmware, when running a CONFIG")
 	timeout := fs.Duration("timeout", 0, "stop after this long (e.g. 30s); 0 waits for QEMU to exit")
 	var expect regexpList
 	fs.Var(&expect, "expect", "regular expression a console line must match, in order; repeatable. "+
 		"The run succeeds once the last one matched")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tamavisor run [flags] IMAGE")
-		fmt.Fprintln(stderr, "\nBoots IMAGE (an ELF built by make or tamavisor build) under QEMU.")
+		fmt.Fprintln(stderr, "usage: tamavisor run [flags] CONFIG|IMAGE")
+		fmt.Fprintln(stderr, "\nBoots IMAGE (an ELF built by make or tamavisor build) under QEMU; given a")
+		fmt.Fprintln(stderr, "CONFIG, builds its image first (as tamavisor build does) and boots that.")
 		fmt.Fprintln(stderr, "On a terminal the console is interactive: Ctrl-A X quits QEMU.")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
-	if fs.NArg() != 1 {
+	if len(rest) != 1 {
 		fs.Usage()
 		return 2
 	}
-	image := fs.Arg(0)
-	if err := checkELF(image); err != nil {
-		fmt.Fprintf(stderr, "tamavisor run: %v\n", err)
-		return 1
+	image := rest[0]
+	if !isELF(image) {
+		// A config: build its image into a temporary file.
+		b, err := buildImage(image, *hypervisor)
+		if err != nil {
+			printConfigError(stderr, "run", err)
+			return 1
+		}
+		dir, err := os.MkdirTemp("", "tamavisor-run-")
+		if err != nil {
+			fmt.Fprintf(stderr, "tamavisor run: %v\n", err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		*board = b.board
+		image = filepath.Join(dir, "image.elf")
+		if err := os.WriteFile(image, b.image, 0o644); err != nil {
+			fmt.Fprintf(stderr, "tamavisor run: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stderr, "tamavisor run: built %s: %s\n", rest[0], b.summary)
 	}
 	profile, err := qemu.ProfileFor(*board)
 	if err != nil {
@@ -90,18 +115,17 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// checkELF refuses anything but an ELF file, with a hint for configs.
-func checkELF(path string) error {
+// isELF reports whether path starts like an ELF file; anything else is
+// taken for a config.
+func isELF(path string) bool {
 	f, err := os.Open(path)
 	if err != nil {
-		return err
+		return false
 	}
 	defer f.Close()
 	magic := make([]byte, 4)
-	if _, err := io.ReadFull(f, magic); err != nil || !bytes.Equal(magic, []byte("\x7fELF")) {
-		return fmt.Errorf("%s is not an ELF image; build one with make firmware", path)
-	}
-	return nil
+	_, err = io.ReadFull(f, magic)
+	return err == nil && bytes.Equal(magic, []byte("\x7fELF"))
 }
 
 func isTerminal(f *os.File) bool {

@@ -58,6 +58,12 @@ func bootCoreMain() {
 	}
 	atomic.StoreUint32(&sh.AllUp, 1)
 	sendEvent()
+	if partitions != nil {
+		// Loading images and entering guests at EL1 is the next step of
+		// the hypervisor; until then, say so rather than seem to hang.
+		fmt.Printf("tamavisor: %d partitions verified; starting guests is not implemented in this version\n",
+			partitions.View.NumPartitions())
+	}
 }
 
 // watchCores runs on the boot core once the system is up and reports every

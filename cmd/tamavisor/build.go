@@ -1,0 +1,104 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+
+	"github.com/tamavisor/tamavisor/image"
+	"github.com/tamavisor/tamavisor/partition"
+	"github.com/tamavisor/tamavisor/partition/table"
+)
+
+// defaultHypervisor is where `make firmware` puts the hypervisor.
+const defaultHypervisor = "build/tamavisor.elf"
+
+func init() {
+	register("build", command{
+		summary: "compile a config, the hypervisor and the guests into one bootable ELF image",
+		run:     buildCommand,
+	})
+}
+
+func buildCommand(args []string, stdout, stderr io.Writer) int {
+	flags := flag.NewFlagSet("build", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	output := flags.String("o", "", "the image to write (required)")
+	hypervisor := flags.String("hypervisor", defaultHypervisor, "the hypervisor firmware, as built by make firmware")
+	flags.Usage = func() {
+		fmt.Fprintln(stderr, "usage: tamavisor build CONFIG -o IMAGE [-hypervisor FILE]")
+		fmt.Fprintln(stderr, "\nValidates CONFIG, compiles it into a partition table with a device tree per")
+		fmt.Fprintln(stderr, "guest, and writes one ELF image holding the hypervisor, the table and every guest")
+		fmt.Fprintln(stderr, "image. QEMU loads it with -kernel, U-Boot with bootelf.")
+		fmt.Fprintln(stderr)
+		flags.PrintDefaults()
+	}
+	configs, err := parseInterspersed(flags, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if len(configs) != 1 || *output == "" {
+		flags.Usage()
+		return 2
+	}
+	b, err := buildImage(configs[0], *hypervisor)
+	if err != nil {
+		printConfigError(stderr, "build", err)
+		return 1
+	}
+	if err := os.WriteFile(*output, b.image, 0o644); err != nil {
+		fmt.Fprintf(stderr, "tamavisor build: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: %s\n", *output, b.summary)
+	return 0
+}
+
+// built is an image and what it is for.
+type built struct {
+	image   []byte
+	board   string
+	summary string // what the image holds, in words
+}
+
+// buildImage loads and compiles a config and composes the image with the
+// hypervisor at hypervisorPath.
+func buildImage(configPath, hypervisorPath string) (*built, error) {
+	cfg, err := partition.Load(configPath)
+	if err != nil {
+		return nil, err
+	}
+	hypervisor, err := os.ReadFile(hypervisorPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("hypervisor %s not found: build it with make firmware, or name it with -hypervisor", hypervisorPath)
+	}
+	if err != nil {
+		return nil, err
+	}
+	compiled, err := partition.Compile(cfg)
+	if err != nil {
+		return nil, err
+	}
+	encoded, err := table.Encode(compiled.Table)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the partition table: %w", err)
+	}
+	base := image.PayloadBase(cfg.Board)
+	img, err := image.Compose(hypervisor, encoded, compiled.Payload, base)
+	if err != nil {
+		return nil, fmt.Errorf("composing the image: %w", err)
+	}
+	return &built{
+		image: img,
+		board: cfg.Board.Name,
+		summary: fmt.Sprintf("%d partitions, %d guest images, partition table and images %s at %#x",
+			len(compiled.Table.Partitions), len(compiled.Table.Images),
+			partition.FormatSize(image.PayloadOffset(uint64(len(encoded)))+uint64(len(compiled.Payload))), base),
+	}, nil
+}
