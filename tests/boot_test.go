@@ -137,7 +137,7 @@ func TestQEMUBadBoardLayoutStopsTheBoot(t *testing.T) {
 	binary := requireQEMUTools(t)
 	img := firmware(t, "badboard")
 	r := boot(t, binary, img, bootTimeout,
-		`^tamavisor: core \d memory layout: region uart va 0x40100000 size 0x1000: overlaps an existing mapping \(region shared\); fix the board description; halting$`,
+		`^tamavisor: boot memory layout: region uart va 0x40100000 size 0x1000: overlaps an existing mapping \(region hypervisor below text\); fix the board description; halting$`,
 	)
 	for _, line := range r.Output {
 		assert.NotContains(t, line, " up:", "a core came up with a bad layout")

@@ -82,6 +82,42 @@ TEXT ·enableMMU(SB),NOSPLIT,$0-32
 	ISB	$15
 	RET
 
+// func switchTables(ttbr0 uint64)
+// Moves this core to other tables with the same MAIR/TCR; every address the
+// code runs at is mapped the same way in both.
+TEXT ·switchTables(SB),NOSPLIT,$0-8
+	DSB	$15
+	MOVD	ttbr0+0(FP), R0
+	MSR_TTBR0_EL2_X0
+	ISB	$15
+	TLBI_ALLE2
+	DSB	$15
+	ISB	$15
+	RET
+
+// func cleanDcache(addr, size uint64)
+// Cleans data cache lines to the point of coherency, for memory another
+// core reads with its MMU (and so its caches) still off.
+TEXT ·cleanDcache(SB),NOSPLIT,$0-16
+	MOVD	addr+0(FP), R0
+	MOVD	size+8(FP), R2
+	ADD	R0, R2, R2		// end
+	MRS_CTR_EL0_X1
+	UBFX	$16, R1, $4, R1		// DminLine: log2 of the line in words
+	MOVD	$4, R3
+	LSL	R1, R3, R3		// line size in bytes
+	SUB	$1, R3, R4
+	BIC	R4, R0, R0		// align down to a line
+clean:
+	CMP	R2, R0
+	BHS	cleaned
+	DC_CVAC_X0
+	ADD	R3, R0, R0
+	B	clean
+cleaned:
+	DSB	$15
+	RET
+
 // func mmuEnabled() bool
 TEXT ·mmuEnabled(SB),NOSPLIT,$0-1
 	MRS_SCTLR_EL2_X0

@@ -16,6 +16,7 @@ package hv
 import (
 	"github.com/tamavisor/tamavisor/board"
 	"github.com/tamavisor/tamavisor/mmu"
+	"github.com/tamavisor/tamavisor/partition/table"
 )
 
 // Image holds the link-time bounds of the running image, in virtual (= slot
@@ -32,22 +33,29 @@ type Image struct {
 
 // MaxLayoutRegions bounds a core's layout; a fixed array keeps the layout
 // free of allocation for code that runs before the Go heap exists.
-const MaxLayoutRegions = 8
+const MaxLayoutRegions = 16
 
 // Layout is one core's EL2 stage-1 memory map.
 type Layout struct {
-	regions [MaxLayoutRegions]mmu.Region
-	n       int
+	regions  [MaxLayoutRegions]mmu.Region
+	n        int
+	overflow bool
 }
 
 // Regions returns the layout's regions.
 func (l *Layout) Regions() []mmu.Region { return l.regions[:l.n] }
 
+// Overflowed reports that the layout had more regions than it holds: such
+// a layout must not be mapped.
+func (l *Layout) Overflowed() bool { return l.overflow }
+
 func (l *Layout) add(r mmu.Region) {
-	if l.n < len(l.regions) {
-		l.regions[l.n] = r
-		l.n++
+	if l.n == len(l.regions) {
+		l.overflow = true
+		return
 	}
+	l.regions[l.n] = r
+	l.n++
 }
 
 // VABits is the size of the hypervisor's virtual address space: 39 bits
@@ -57,11 +65,12 @@ const VABits = 39
 // CoreLayout returns the memory map of core index core: text executable and
 // read-only, rodata read-only, the private window (data, bss, heap, stacks)
 // read-write at the virtual addresses of slot 0 backed by the core's own
-// slot, the shared region, the console UART, and the image's payload (the
-// partition table and guest images) read-only when it has one. Nothing else
-// is mapped: not the other cores' slots, not the page tables, not guest
-// memory.
-func CoreLayout(h board.Hypervisor, img Image, core int, uart, payload board.Region) Layout {
+// slot, the shared region, the console UART, the image's payload (the
+// partition table and guest images) read-only when it has one, and the RAM
+// of the partition that runs on this core, which the hypervisor loads and
+// wipes. Nothing else is mapped: not the other cores' slots, not the page
+// tables, not other partitions' memory.
+func CoreLayout(h board.Hypervisor, img Image, core int, uart, payload board.Region, partitionRAM []table.RAMRegion) Layout {
 	var l Layout
 	slot := h.Slot(core)
 	ramStart := h.RAMStart()
@@ -76,6 +85,11 @@ func CoreLayout(h board.Hypervisor, img Image, core int, uart, payload board.Reg
 	l.add(mmu.Region{Name: "uart", VA: uart.Base, PA: uart.Base, Size: alignUp(uart.Size, mmu.PageSize), Attr: mmu.MMIO})
 	if payload.Size > 0 {
 		l.add(mmu.Region{Name: "payload", VA: payload.Base, PA: payload.Base, Size: alignUp(payload.Size, mmu.PageSize), Attr: mmu.ROData})
+	}
+	for _, r := range partitionRAM {
+		if r.CPUMask&(1<<core) != 0 {
+			l.add(mmu.Region{Name: "partition RAM", VA: r.PhysBase, PA: r.PhysBase, Size: r.Size, Attr: mmu.RWData})
+		}
 	}
 	return l
 }
@@ -115,3 +129,29 @@ func PrivatePA(h board.Hypervisor, core int, va uint64) uint64 {
 }
 
 func alignUp(v, align uint64) uint64 { return (v + align - 1) &^ (align - 1) }
+
+// BootScratch is where the boot core builds its interim translation tables:
+// the part of the hypervisor's memory after the last core slot, which no
+// final layout maps.
+func BootScratch(h board.Hypervisor, cores int) (base, end uint64) {
+	return h.Slot(cores - 1).End(), h.Memory.End()
+}
+
+// BootLayout is the boot core's interim map, in force while it prepares
+// every core: the whole of the hypervisor's memory identity-mapped as
+// normal memory (text executable, everything else writable), the console
+// UART and the payload. With it the boot core copies data, hashes the
+// table and builds the final tables with caches on, instead of doing so
+// uncached, where every access is a device access and unaligned ones fault.
+func BootLayout(h board.Hypervisor, img Image, uart, payload board.Region) Layout {
+	var l Layout
+	textEnd := alignUp(img.TextEnd, mmu.PageSize)
+	l.add(mmu.Region{Name: "hypervisor below text", VA: h.Memory.Base, PA: h.Memory.Base, Size: img.TextStart - h.Memory.Base, Attr: mmu.RWData})
+	l.add(mmu.Region{Name: "text", VA: img.TextStart, PA: img.TextStart, Size: textEnd - img.TextStart, Attr: mmu.Text})
+	l.add(mmu.Region{Name: "hypervisor above text", VA: textEnd, PA: textEnd, Size: h.Memory.End() - textEnd, Attr: mmu.RWData})
+	l.add(mmu.Region{Name: "uart", VA: uart.Base, PA: uart.Base, Size: alignUp(uart.Size, mmu.PageSize), Attr: mmu.MMIO})
+	if payload.Size > 0 {
+		l.add(mmu.Region{Name: "payload", VA: payload.Base, PA: payload.Base, Size: alignUp(payload.Size, mmu.PageSize), Attr: mmu.ROData})
+	}
+	return l
+}

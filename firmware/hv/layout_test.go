@@ -12,6 +12,7 @@ import (
 	"github.com/tamavisor/tamavisor/board"
 	"github.com/tamavisor/tamavisor/board/qemuvirt"
 	"github.com/tamavisor/tamavisor/mmu"
+	"github.com/tamavisor/tamavisor/partition/table"
 )
 
 // An image laid out as the Go linker lays out the real firmware (section
@@ -32,7 +33,7 @@ func buildCore(t *testing.T, core int) *mmu.Tables {
 	mem := &mmu.HeapMemory{Base: base, Limit: int((end - base) / mmu.PageSize)}
 	var tb mmu.Tables
 	require.NoError(t, tb.Init(mem, VABits, mmu.EL2Stage1))
-	l := CoreLayout(h, testImage, core, board.Region{Base: qemuvirt.UART0Base, Size: qemuvirt.UART0Size}, board.Region{})
+	l := CoreLayout(h, testImage, core, board.Region{Base: qemuvirt.UART0Base, Size: qemuvirt.UART0Size}, board.Region{}, nil)
 	require.NoError(t, tb.MapRegions(l.Regions()), "core %d layout", core)
 	return &tb
 }
@@ -131,7 +132,7 @@ func TestBadBoardLayoutNamesTheRegion(t *testing.T) {
 			mem := &mmu.HeapMemory{}
 			var tb mmu.Tables
 			require.NoError(t, tb.Init(mem, VABits, mmu.EL2Stage1))
-			l := CoreLayout(tc.h, testImage, 1, tc.uart, board.Region{})
+			l := CoreLayout(tc.h, testImage, 1, tc.uart, board.Region{}, nil)
 			err := tb.MapRegions(l.Regions())
 			require.Error(t, err)
 			assert.Equal(t, tc.msg, err.Error())
@@ -156,8 +157,9 @@ func TestLayoutAllocatesNothing(t *testing.T) {
 	h := qemuvirt.Board.Hypervisor
 	uart := board.Region{Base: qemuvirt.UART0Base, Size: qemuvirt.UART0Size}
 	var l Layout
+	ram := [2]table.RAMRegion{{CPUMask: 0b11, PhysBase: 0x5000_0000, Size: 512 << 20}, {CPUMask: 0b100, PhysBase: 0x7000_0000, Size: 64 << 20}}
 	allocs := testing.AllocsPerRun(100, func() {
-		l = CoreLayout(h, testImage, 2, uart, board.Region{Base: 0x4800_0000, Size: 0x10_0000})
+		l = CoreLayout(h, testImage, 2, uart, board.Region{Base: 0x4800_0000, Size: 0x10_0000}, ram[:])
 		_ = l.Regions()
 	})
 	assert.Zero(t, allocs)
@@ -169,7 +171,7 @@ func TestPayloadIsMappedReadOnly(t *testing.T) {
 	var tb mmu.Tables
 	require.NoError(t, tb.Init(mem, VABits, mmu.EL2Stage1))
 	payload := board.Region{Base: h.Memory.End(), Size: 0x123_4567}
-	l := CoreLayout(h, testImage, 0, board.Region{Base: qemuvirt.UART0Base, Size: 0x1000}, payload)
+	l := CoreLayout(h, testImage, 0, board.Region{Base: qemuvirt.UART0Base, Size: 0x1000}, payload, nil)
 	require.NoError(t, tb.MapRegions(l.Regions()))
 	for _, va := range []uint64{0x4800_0000, 0x4920_0000, 0x4923_4fff} {
 		tr, ok := tb.Walk(va)
@@ -194,4 +196,76 @@ func TestPayloadSpan(t *testing.T) {
 	} {
 		assert.Equal(t, tc.want, PayloadSpan(tc.table, tc.payload, tc.limit), "%#v", tc)
 	}
+}
+
+// Each core maps the RAM of the partition running on it, and no other
+// partition's.
+func TestCoreMapsOnlyItsPartitionsRAM(t *testing.T) {
+	h := qemuvirt.Board.Hypervisor
+	ram := []table.RAMRegion{
+		{CPUMask: 0b0011, PhysBase: 0x5000_0000, Size: 512 << 20}, // infotainment, cores 0-1
+		{CPUMask: 0b0100, PhysBase: 0x7000_0000, Size: 64 << 20},  // ecu, core 2
+		{CPUMask: 0b0100, PhysBase: 0x7800_0000, Size: 16 << 20},  // ecu's second region
+	}
+	want := map[int][]uint64{0: {0x5000_0000}, 1: {0x5000_0000}, 2: {0x7000_0000, 0x7800_0000}, 3: nil}
+	for core, bases := range want {
+		mem := &mmu.HeapMemory{}
+		var tb mmu.Tables
+		require.NoError(t, tb.Init(mem, VABits, mmu.EL2Stage1))
+		l := CoreLayout(h, testImage, core, board.Region{Base: qemuvirt.UART0Base, Size: 0x1000}, board.Region{}, ram)
+		require.NoError(t, tb.MapRegions(l.Regions()))
+		for _, r := range ram {
+			tr, ok := tb.Walk(r.PhysBase)
+			mapped := false
+			for _, b := range bases {
+				mapped = mapped || b == r.PhysBase
+			}
+			assert.Equal(t, mapped, ok, "core %d, partition RAM at %#x", core, r.PhysBase)
+			if ok {
+				assert.Equal(t, mmu.RWData, tr.Attr)
+			}
+		}
+	}
+}
+
+func TestLayoutOverflowIsReported(t *testing.T) {
+	h := qemuvirt.Board.Hypervisor
+	var ram []table.RAMRegion
+	for i := 0; i < MaxLayoutRegions; i++ {
+		ram = append(ram, table.RAMRegion{CPUMask: 1, PhysBase: 0x5000_0000 + uint64(i)<<21, Size: 1 << 21})
+	}
+	l := CoreLayout(h, testImage, 0, board.Region{Base: qemuvirt.UART0Base, Size: 0x1000}, board.Region{}, ram)
+	assert.True(t, l.Overflowed())
+	assert.Len(t, l.Regions(), MaxLayoutRegions)
+	l = CoreLayout(h, testImage, 1, board.Region{Base: qemuvirt.UART0Base, Size: 0x1000}, board.Region{}, ram)
+	assert.False(t, l.Overflowed(), "core 1 runs none of these regions")
+}
+
+func TestBootLayout(t *testing.T) {
+	h := qemuvirt.Board.Hypervisor
+	base, end := BootScratch(h, qemuvirt.NumCPUs)
+	assert.Equal(t, uint64(0x47a0_0000), base)
+	assert.Equal(t, uint64(0x4800_0000), end)
+	mem := &mmu.HeapMemory{Base: base, Limit: int((end - base) / mmu.PageSize)}
+	var tb mmu.Tables
+	require.NoError(t, tb.Init(mem, VABits, mmu.EL2Stage1))
+	payload := board.Region{Base: 0x4800_0000, Size: 0x40_1000}
+	l := BootLayout(h, testImage, board.Region{Base: qemuvirt.UART0Base, Size: 0x1000}, payload)
+	require.NoError(t, tb.MapRegions(l.Regions()))
+	// Everything the boot core touches while preparing: its stack and
+	// globals, every slot and table pool, the scratch tables, the shared
+	// region, the payload: all identity mapped.
+	for _, pa := range []uint64{0x4000_0000, 0x4020_1000, 0x4021_0000, 0x41ff_fff0, 0x4200_0000, 0x45c0_1000, 0x47a0_0000, 0x47ff_fff8, 0x4800_0000, 0x4840_0ff8} {
+		tr, ok := tb.Walk(pa)
+		require.True(t, ok, "%#x", pa)
+		assert.Equal(t, pa, tr.PA)
+	}
+	tr, _ := tb.Walk(0x4021_0000)
+	assert.Equal(t, mmu.Text, tr.Attr)
+	tr, _ = tb.Walk(0x4800_0000)
+	assert.Equal(t, mmu.ROData, tr.Attr)
+	_, ok := tb.Walk(0x4840_1000)
+	assert.False(t, ok, "beyond the payload")
+	_, ok = tb.Walk(0x5000_0000)
+	assert.False(t, ok, "partition RAM is not part of the interim map")
 }

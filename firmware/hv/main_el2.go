@@ -126,6 +126,12 @@ func checkPartitionTable() bool {
 		fmt.Printf("tamavisor: refusing to boot: rebuild the image with tamavisor build CONFIG (tamavisor inspect IMAGE shows what it holds)\n")
 		return false
 	}
+	if ramPeekFailed {
+		// The table is sound, so the peek ran out of room.
+		fmt.Printf("tamavisor: the partitions have more than %d RAM regions together, more than the hypervisor maps\n", maxPartitionRAMRegions)
+		fmt.Printf("tamavisor: refusing to boot: merge memory regions in the config\n")
+		return false
+	}
 	partitions = pt
 	v := pt.View
 	fmt.Printf("tamavisor: partition table for %s: %d partitions, %d images verified (SHA-256)\n",

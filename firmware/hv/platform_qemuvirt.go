@@ -29,6 +29,10 @@ const (
 	exceptionStackTop  = ramStart + slotSize - 16
 	stackTop           = ramStart + slotSize - exceptionStackSize
 
+	// maxPartitionRAMRegions bounds the partition RAM regions the boot
+	// core can map for all cores together.
+	maxPartitionRAMRegions = 32
+
 	// minimumHeap is the least heap a core instance must have between
 	// the end of its bss and its stacks.
 	minimumHeap = 16 << 20

@@ -12,6 +12,7 @@ import (
 	"github.com/tamavisor/tamavisor/board"
 	"github.com/tamavisor/tamavisor/driver/mmio"
 	"github.com/tamavisor/tamavisor/mmu"
+	"github.com/tamavisor/tamavisor/partition/table"
 )
 
 // The Go runtime's RAM: slot 0's window at the same virtual addresses on
@@ -30,6 +31,8 @@ var runtimeRAMStackOffset uint64 = exceptionStackSize
 func secondaryEntry()
 func secondaryEntryAddress() uint64
 func enableMMU(ttbr0, tcr, mair, sctlr uint64)
+func switchTables(ttbr0 uint64)
+func cleanDcache(addr, size uint64)
 func mmuEnabled() bool
 func imageBounds() (text, etext, noptrdata, edata, end uint64)
 func copyWords(dst, src, size uint64)
@@ -54,6 +57,11 @@ var (
 	image      Image
 	// payload is the image's payload segment, if it has one (boot core).
 	payload board.Region
+	// partitionRAM is every partition's RAM, peeked from the table at
+	// boot; ramPeekFailed says the table could not be read for it.
+	partitionRAM      [maxPartitionRAMRegions]table.RAMRegion
+	partitionRAMCount int
+	ramPeekFailed     bool
 
 	// Used by Hwinit0 before the Go heap exists: globals, never heap.
 	bootMem    physicalTables
@@ -73,9 +81,13 @@ var (
 // address is the one place the hypervisor makes memory out of a number.
 func shared() *Shared { return (*Shared)(unsafe.Pointer(uintptr(sharedBase))) }
 
-// physicalTables hands out translation-table pages from a core's pool and
-// reaches them by physical address: only valid with the MMU off, which is
-// when Hwinit0 builds every core's tables.
+// coreNames names each core in layout errors without formatting.
+var coreNames = [...]string{"core 0", "core 1", "core 2", "core 3", "core 4", "core 5", "core 6", "core 7"}
+
+// physicalTables hands out translation-table pages from a pool and reaches
+// them by physical address: valid while the boot core runs with the MMU
+// off or on its identity-mapped interim tables, which is when Hwinit0
+// builds every core's tables.
 type physicalTables struct {
 	next, end uint64
 }
@@ -162,6 +174,21 @@ func hwinit0() {
 			ramEnd-payloadBase)}
 	}
 
+	// Prepare with caches on, through an interim identity map of the
+	// hypervisor's memory built in its scratch area.
+	scratch, scratchEnd := BootScratch(hypervisor, numCPUs)
+	bootMem = physicalTables{next: scratch, end: scratchEnd}
+	bootLayout = BootLayout(hypervisor, image, uartRegion, payload)
+	mapOrHalt("boot", bootLayout.Regions())
+	tcr := mmu.TCREL2(VABits, physAddrBits)
+	enableMMU(bootTables.Root(), tcr, mmu.MAIR, mmu.SCTLREL2)
+
+	// Which RAM each core's partition owns, so its tables can map it.
+	if payload.Size > 0 {
+		segment := unsafe.Slice((*byte)(unsafe.Pointer(uintptr(payload.Base))), payload.Size)
+		partitionRAMCount, _ = peekPartitionRAM(segment)
+	}
+
 	// Each other core starts from pristine initialized data and zeroed
 	// bss, in its own slot.
 	for c := 1; c < numCPUs; c++ {
@@ -171,8 +198,52 @@ func hwinit0() {
 	for c := numCPUs - 1; c >= 0; c-- {
 		buildTables(c)
 	}
-	boot := &shared().Boot[0]
-	enableMMU(boot.TTBR0, boot.TCR, boot.MAIR, boot.SCTLR)
+	// Secondaries read their boot parameters with their caches off.
+	cleanDcache(sharedBase, uint64(unsafe.Sizeof(Shared{})))
+	switchTables(shared().Boot[0].TTBR0)
+}
+
+// peekPartitionRAM reads the partitions' RAM regions from the table without
+// the Go heap; a table it cannot read maps no partition RAM, and main
+// reports why before anything runs.
+func peekPartitionRAM(segment []byte) (int, bool) {
+	n, ok := table.PeekRAM(segment, partitionRAM[:])
+	ramPeekFailed = !ok
+	return n, ok
+}
+
+// mapOrHalt maps regions into bootTables (fresh from bootMem) and stops the
+// boot, naming the region, if the builder refuses the layout.
+func mapOrHalt(what string, regions []mmu.Region) {
+	err := bootTables.Init(&bootMem, VABits, mmu.EL2Stage1)
+	if err == nil {
+		err = bootTables.MapRegions(regions)
+	}
+	if err == nil {
+		return
+	}
+	console.Write("tamavisor: ")
+	console.Write(what)
+	console.Write(" memory layout: ")
+	if le, ok := err.(*mmu.LayoutError); ok {
+		console.Write("region ")
+		console.Write(le.Region.Name)
+		console.Write(" va ")
+		console.Hex(le.Region.VA)
+		console.Write(" size ")
+		console.Hex(le.Region.Size)
+		console.Write(": ")
+		console.Write(le.Err.Error())
+		if le.Other.Name != "" {
+			console.Write(" (region ")
+			console.Write(le.Other.Name)
+			console.Write(")")
+		}
+	} else {
+		console.Write(err.Error())
+	}
+	console.Write("; fix the board description; halting\n")
+	haltForever()
 }
 
 // buildTables builds core c's EL2 stage-1 tables in its own pool and
@@ -181,35 +252,14 @@ func hwinit0() {
 func buildTables(c int) {
 	base, end := TablePool(hypervisor, c)
 	bootMem = physicalTables{next: base, end: end}
-	bootLayout = CoreLayout(hypervisor, image, c, uartRegion, payload)
-	err := bootTables.Init(&bootMem, VABits, mmu.EL2Stage1)
-	if err == nil {
-		err = bootTables.MapRegions(bootLayout.Regions())
-	}
-	if err != nil {
+	bootLayout = CoreLayout(hypervisor, image, c, uartRegion, payload, partitionRAM[:partitionRAMCount])
+	if bootLayout.Overflowed() {
 		console.Write("tamavisor: core ")
 		console.Dec(uint64(c))
-		console.Write(" memory layout: ")
-		if le, ok := err.(*mmu.LayoutError); ok {
-			console.Write("region ")
-			console.Write(le.Region.Name)
-			console.Write(" va ")
-			console.Hex(le.Region.VA)
-			console.Write(" size ")
-			console.Hex(le.Region.Size)
-			console.Write(": ")
-			console.Write(le.Err.Error())
-			if le.Other.Name != "" {
-				console.Write(" (region ")
-				console.Write(le.Other.Name)
-				console.Write(")")
-			}
-		} else {
-			console.Write(err.Error())
-		}
-		console.Write("; fix the board description; halting\n")
+		console.Write(" memory layout: more regions than a core maps; give its partition fewer memory regions; halting\n")
 		haltForever()
 	}
+	mapOrHalt(coreNames[c], bootLayout.Regions())
 	shared().Boot[c] = BootParams{
 		TTBR0:    bootTables.Root(),
 		TCR:      mmu.TCREL2(VABits, physAddrBits),

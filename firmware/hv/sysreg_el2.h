@@ -21,6 +21,8 @@
 #define AT_S1E2R_X0		WORD $0xd50c7800	// at s1e2r, x0       (C5.5 AT S1E2R)
 #define TLBI_ALLE2		WORD $0xd50c871f	// tlbi alle2         (C5.5 TLBI ALLE2)
 #define SMC_0			WORD $0xd4000003	// smc #0             (C6.2 SMC)
+#define DC_CVAC_X0		WORD $0xd50b7a20	// dc cvac, x0        (C5.3 DC CVAC)
+#define MRS_CTR_EL0_X1		WORD $0xd53b0021	// mrs x1, ctr_el0    (D19.2 CTR_EL0)
 
 // CPTR_EL2 with E2H == 0: RES1 bits [13:12] and [9:0]; TFP (bit 10) clear so
 // the Go runtime's SIMD and floating point do not trap.
