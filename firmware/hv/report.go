@@ -12,6 +12,8 @@ type Frame struct {
 	ESR    uint64
 	FAR    uint64
 	Vector uint64 // offset of the vector taken in the table
+	// HPFAR is HPFAR_EL2: for a stage-2 abort, the faulting IPA's page.
+	HPFAR uint64
 }
 
 // vectorName describes a vector table offset (DDI 0487 D1.10.2, "Exception

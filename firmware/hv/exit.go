@@ -1,0 +1,181 @@
+package hv
+
+import (
+	"github.com/tamavisor/tamavisor/aarch64"
+	"github.com/tamavisor/tamavisor/firmware/vdev"
+)
+
+// ExitKind says why a guest stopped running and the hypervisor runs.
+type ExitKind uint8
+
+const (
+	// ExitMMIO: a load or store to an IPA with no stage-2 mapping, whose
+	// syndrome describes the access (ESR ISV set): it can be emulated.
+	ExitMMIO ExitKind = iota + 1
+	// ExitAbort: any other stage-2 data or instruction abort.
+	ExitAbort
+	// ExitHVC and ExitSMC: a hypervisor or secure monitor call.
+	ExitHVC
+	ExitSMC
+	// ExitInterrupt: an IRQ or FIQ routed to EL2 arrived.
+	ExitInterrupt
+	// ExitOther: anything else the guest did that trapped (a system
+	// register access, an SError, an unknown instruction class).
+	ExitOther
+)
+
+// Exit is a decoded guest exit.
+type Exit struct {
+	Kind  ExitKind
+	Class aarch64.ExceptionClass
+	// IPA is the faulting guest-physical address (aborts, MMIO).
+	IPA uint64
+	// Access and Register describe an emulable load or store: the
+	// register the guest loads into or stores from (31 = zero register).
+	Access   vdev.Access
+	Register int
+	// SignExtend and Sixty4 say how a loaded value lands in Register.
+	SignExtend, Sixty4 bool
+}
+
+// Lower-EL vector offsets (DDI 0487 D1.10.2): synchronous, IRQ, FIQ and
+// SError from a lower EL using AArch64.
+const (
+	vectorLowerSync   = 0x400
+	vectorLowerIRQ    = 0x480
+	vectorLowerFIQ    = 0x500
+	vectorLowerSError = 0x580
+)
+
+// IPA returns the guest-physical address of a stage-2 abort: HPFAR_EL2.FIPA
+// (bits [43:4]) holds IPA[51:12], FAR_EL2 the page offset (DDI 0487 D19.2
+// HPFAR_EL2).
+func faultIPA(hpfar, far uint64) uint64 {
+	return (hpfar>>4&0xff_ffff_ffff)<<12 | far&0xfff
+}
+
+// DecodeExit reads a guest exit from the frame the vectors saved. It
+// allocates nothing.
+func DecodeExit(f *Frame) Exit {
+	switch f.Vector {
+	case vectorLowerIRQ, vectorLowerFIQ:
+		return Exit{Kind: ExitInterrupt}
+	case vectorLowerSync:
+	default:
+		return Exit{Kind: ExitOther}
+	}
+	esr := aarch64.ESR(f.ESR)
+	e := Exit{Class: esr.Class()}
+	switch e.Class {
+	case aarch64.ECHVC64:
+		e.Kind = ExitHVC
+	case aarch64.ECSMC64:
+		e.Kind = ExitSMC
+	case aarch64.ECDataAbortLower:
+		e.IPA = faultIPA(f.HPFAR, f.FAR)
+		da := esr.DataAbort()
+		e.Kind = ExitAbort
+		// A translation fault with a valid syndrome, not on a stage-1
+		// walk, is an access the hypervisor may emulate.
+		if da.Valid && !da.S1PTW && da.Status.Level() >= 0 && da.Status&0x3c == 0x04 {
+			e.Kind = ExitMMIO
+			e.Register = da.Register
+			e.SignExtend = da.SignExtend
+			e.Sixty4 = da.Sixty4
+			e.Access = vdev.Access{Offset: e.IPA, Size: da.SizeBytes, Write: da.Write}
+			if da.Write {
+				e.Access.Value = registerValue(f, da.Register, da.SizeBytes)
+			}
+		}
+	case aarch64.ECInstrAbortLower:
+		e.Kind = ExitAbort
+		e.IPA = faultIPA(f.HPFAR, f.FAR)
+	default:
+		e.Kind = ExitOther
+	}
+	return e
+}
+
+// registerValue reads guest register r (31 is the zero register in a
+// load/store syndrome) truncated to size bytes.
+func registerValue(f *Frame, r, size int) uint64 {
+	if r == 31 {
+		return 0
+	}
+	v := f.X[r]
+	if size < 8 {
+		v &= 1<<(8*size) - 1
+	}
+	return v
+}
+
+// CompleteLoad writes value into the register a load targeted, sign- or
+// zero-extended as the syndrome says, as the real load would have.
+func CompleteLoad(f *Frame, e Exit, value uint64) {
+	if e.Register == 31 {
+		return
+	}
+	size := e.Access.Size
+	if size < 8 {
+		value &= 1<<(8*size) - 1
+		if e.SignExtend && value&(1<<(8*size-1)) != 0 {
+			value |= ^uint64(0) << (8 * size)
+		}
+	}
+	if !e.Sixty4 {
+		value &= 0xffff_ffff
+	}
+	f.X[e.Register] = value
+}
+
+// Abort injection (DDI 0487 D1.10 "Exception entry"; how an exception is
+// taken to EL1): the guest sees a synchronous external abort as if its own
+// memory system had reported it.
+const (
+	spsrModeMask = 0b1111
+	spsrEL1h     = 0b0101
+	spsrEL1t     = 0b0100
+	spsrDAIF     = 0b1111 << 6
+	fscExternal  = 0x10
+	esrIL        = 1 << 25
+)
+
+// Injection is what the hypervisor writes so the guest takes an abort.
+type Injection struct {
+	ESREL1  uint64 // syndrome the guest's handler reads
+	FAREL1  uint64 // faulting virtual address
+	ELREL1  uint64 // where the guest was: its preferred return address
+	SPSREL1 uint64 // its PSTATE then
+	// Vector is the offset from VBAR_EL1 to resume at, SPSR the PSTATE
+	// to resume with (EL1h, all exceptions masked).
+	Vector uint64
+	SPSR   uint64
+}
+
+// InjectExternalAbort computes the abort a guest takes for an access the
+// exit e describes.
+func InjectExternalAbort(f *Frame, e Exit) Injection {
+	fromEL1 := aarch64.SPSR(f.SPSR).ExceptionLevel() == 1
+	class := uint64(aarch64.ECDataAbortSame)
+	if e.Class == aarch64.ECInstrAbortLower {
+		class = uint64(aarch64.ECInstrAbortSame)
+	}
+	var vector uint64
+	switch {
+	case fromEL1 && f.SPSR&spsrModeMask == spsrEL1h:
+		vector = 0x200 // current EL with SP_ELx
+	case fromEL1:
+		vector = 0x000 // current EL with SP_EL0
+	default:
+		vector = 0x400 // lower EL (EL0) using AArch64
+		class -= 1     // the "from a lower Exception level" classes
+	}
+	esr := class<<26 | esrIL | fscExternal
+	if e.Access.Write && e.Class == aarch64.ECDataAbortLower {
+		esr |= 1 << 6 // WnR
+	}
+	return Injection{
+		ESREL1: esr, FAREL1: f.FAR, ELREL1: f.ELR, SPSREL1: f.SPSR,
+		Vector: vector, SPSR: spsrDAIF | spsrEL1h,
+	}
+}

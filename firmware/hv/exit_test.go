@@ -1,0 +1,156 @@
+package hv
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tamavisor/tamavisor/board/qemuvirt"
+	"github.com/tamavisor/tamavisor/firmware/vdev"
+	"github.com/tamavisor/tamavisor/mmu"
+	"github.com/tamavisor/tamavisor/partition/table"
+)
+
+func TestDecodeExit(t *testing.T) {
+	var f Frame
+	f.X[3] = 0x1234_5678_9abc_def0
+	for _, tc := range []struct {
+		name   string
+		vector uint64
+		esr    uint64
+		hpfar  uint64
+		far    uint64
+		want   Exit
+	}{
+		{"32-bit store of w3 to the virtual UART's DR", 0x400,
+			0x9200_0000 | 1<<24 | 2<<22 | 3<<16 | 1<<6 | 0x07, // ISV, SAS word, SRT 3, WnR, translation L3
+			0x0900_0000 >> 12 << 4, 0xffff_0000_0900_0000,
+			Exit{Kind: ExitMMIO, Class: 0x24, IPA: 0x0900_0000, Register: 3,
+				Access: vdev.Access{Offset: 0x0900_0000, Size: 4, Write: true, Value: 0x9abc_def0}}},
+		{"byte load into x5 from FR", 0x400,
+			0x9200_0000 | 1<<24 | 0<<22 | 5<<16 | 1<<15 | 0x07,
+			0x0900_0000 >> 12 << 4, 0x0900_0018,
+			Exit{Kind: ExitMMIO, Class: 0x24, IPA: 0x0900_0018, Register: 5, Sixty4: true,
+				Access: vdev.Access{Offset: 0x0900_0018, Size: 1}}},
+		{"load pair: no syndrome, an abort", 0x400,
+			0x9200_0006, 0x7000_0000 >> 12 << 4, 0x7000_0010,
+			Exit{Kind: ExitAbort, Class: 0x24, IPA: 0x7000_0010}},
+		{"permission fault on a read-only channel", 0x400,
+			0x9200_0000 | 1<<24 | 3<<22 | 1<<6 | 0x0f, 0x7500_0000 >> 12 << 4, 0x7500_0008,
+			Exit{Kind: ExitAbort, Class: 0x24, IPA: 0x7500_0008}},
+		{"instruction fetch outside RAM", 0x400, 0x8200_0005, 0x4000_0000 >> 12 << 4, 0x4000_0000,
+			Exit{Kind: ExitAbort, Class: 0x20, IPA: 0x4000_0000}},
+		{"HVC", 0x400, 0x5a00_0000, 0, 0, Exit{Kind: ExitHVC, Class: 0x16}},
+		{"SMC", 0x400, 0x5e00_0000, 0, 0, Exit{Kind: ExitSMC, Class: 0x17}},
+		{"system register", 0x400, 0x6200_0000, 0, 0, Exit{Kind: ExitOther, Class: 0x18}},
+		{"IRQ", 0x480, 0, 0, 0, Exit{Kind: ExitInterrupt}},
+		{"SError", 0x580, 0xbe00_0000, 0, 0, Exit{Kind: ExitOther}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f.Vector, f.ESR, f.HPFAR, f.FAR = tc.vector, tc.esr, tc.hpfar, tc.far
+			assert.Equal(t, tc.want, DecodeExit(&f))
+		})
+	}
+}
+
+func TestCompleteLoad(t *testing.T) {
+	for _, tc := range []struct {
+		e     Exit
+		value uint64
+		want  uint64
+	}{
+		{Exit{Register: 1, Sixty4: true, Access: vdev.Access{Size: 1}}, 0x1ff, 0xff},
+		{Exit{Register: 1, Sixty4: true, SignExtend: true, Access: vdev.Access{Size: 1}}, 0x80, 0xffff_ffff_ffff_ff80},
+		{Exit{Register: 1, SignExtend: true, Access: vdev.Access{Size: 2}}, 0x8000, 0xffff_8000},
+		{Exit{Register: 1, Access: vdev.Access{Size: 4}}, 0x1_2345_6789, 0x2345_6789},
+		{Exit{Register: 1, Sixty4: true, Access: vdev.Access{Size: 8}}, 0x1_2345_6789, 0x1_2345_6789},
+	} {
+		var f Frame
+		f.X[1] = 0xdead
+		CompleteLoad(&f, tc.e, tc.value)
+		assert.Equal(t, tc.want, f.X[1], "%+v", tc.e)
+	}
+	var f Frame
+	CompleteLoad(&f, Exit{Register: 31, Access: vdev.Access{Size: 4}}, 7)
+	assert.Equal(t, Frame{}, f, "a load into xzr changed a register")
+}
+
+func TestInjectExternalAbort(t *testing.T) {
+	f := Frame{ELR: 0x7401_2340, SPSR: 0x3c5, FAR: 0x7000_0000}
+	e := Exit{Kind: ExitAbort, Class: 0x24, IPA: 0x7000_0000}
+	in := InjectExternalAbort(&f, e)
+	// EC 0x25 (data abort, same EL), IL, DFSC 0x10 synchronous external.
+	assert.Equal(t, Injection{ESREL1: 0x25<<26 | 1<<25 | 0x10, FAREL1: 0x7000_0000, ELREL1: 0x7401_2340,
+		SPSREL1: 0x3c5, Vector: 0x200, SPSR: 0x3c5}, in)
+	// From EL0: the lower-EL vector and class 0x24; a write sets WnR.
+	f.SPSR = 0x0
+	e.Access.Write = true
+	in = InjectExternalAbort(&f, e)
+	assert.Equal(t, uint64(0x400), in.Vector)
+	assert.Equal(t, uint64(0x24<<26|1<<25|1<<6|0x10), in.ESREL1)
+	// An instruction abort from EL1t.
+	f.SPSR = 0x3c4
+	in = InjectExternalAbort(&f, Exit{Kind: ExitAbort, Class: 0x20})
+	assert.Equal(t, uint64(0x000), in.Vector)
+	assert.Equal(t, uint64(0x21<<26|1<<25|0x10), in.ESREL1)
+}
+
+// Decoding an exit and completing an emulated load run on the trap path.
+func TestExitPathAllocatesNothing(t *testing.T) {
+	f := Frame{Vector: 0x400, ESR: 0x9200_0000 | 1<<24 | 2<<22 | 3<<16 | 0x07, HPFAR: 0x0900_0000 >> 12 << 4}
+	assert.Zero(t, testing.AllocsPerRun(100, func() {
+		e := DecodeExit(&f)
+		CompleteLoad(&f, e, 0x90)
+		_ = InjectExternalAbort(&f, e)
+	}))
+}
+
+func TestStage2Layout(t *testing.T) {
+	name := func(s string) table.Name { n, _ := table.NewName(s); return n }
+	tb := &table.Table{
+		Board: name(qemuvirt.Name), PayloadSize: 0x1000,
+		Partitions: []table.Partition{{
+			Name: name("ecu"), CPUMask: 0b100, EntryIPA: 0x4000_0000,
+			Regions: table.Span{First: 0, Count: 3}, Devices: table.Span{First: 0, Count: 1},
+			Images: table.Span{First: 0, Count: 1}, ConsoleDevice: table.NoIndex,
+			OnFault: table.FaultRestart, Console: table.ConsoleVirtual, KernelFormat: table.KernelRaw,
+		}},
+		Regions: []table.Region{
+			{PhysBase: 0x7000_0000, IPA: 0x4000_0000, Size: 64 << 20, Owner: table.NoIndex, Kind: table.RegionRAM, Perm: table.PermRead | table.PermWrite | table.PermExec},
+			{PhysBase: qemuvirt.RTCBase, IPA: qemuvirt.RTCBase, Size: 0x1000, Owner: 0, Kind: table.RegionMMIO, Perm: table.PermRead | table.PermWrite},
+			{PhysBase: 0x7500_0000, IPA: 0x4800_0000, Size: 0x1_0000, Owner: 0, Kind: table.RegionChannel, Perm: table.PermRead},
+		},
+		Devices:  []table.Device{{Name: name("rtc"), Regions: table.Span{First: 1, Count: 1}}},
+		Channels: []table.Channel{{Name: name("vehicle-data"), PhysBase: 0x7500_0000, Size: 0x1_0000, Members: 1, ReadOnly: 1}},
+		Images:   []table.Image{{Size: 0x1000, LoadIPA: 0x4000_0000, Kind: table.ImageKernel}},
+	}
+	b, err := table.Encode(tb)
+	require.NoError(t, err)
+	v, err := table.Decode(b)
+	require.NoError(t, err)
+
+	var s2 mmu.Tables
+	require.NoError(t, s2.Init(&mmu.HeapMemory{}, IPABits, mmu.Stage2))
+	require.NoError(t, s2.MapRegions(Stage2Layout(v, 0)))
+	var got []mmu.Leaf
+	s2.Leaves(func(l mmu.Leaf) { got = append(got, l) })
+	assert.Equal(t, []mmu.Leaf{
+		{VA: qemuvirt.RTCBase, PA: qemuvirt.RTCBase, Size: 0x1000, Attr: mmu.Attributes{Type: mmu.DeviceNGnRE, Perm: mmu.Read | mmu.Write}},
+		{VA: 0x4000_0000, PA: 0x7000_0000, Size: 64 << 20, Attr: mmu.Attributes{Type: mmu.Normal, Perm: mmu.Read | mmu.Write | mmu.Execute}},
+		{VA: 0x4800_0000, PA: 0x7500_0000, Size: 0x1_0000, Attr: mmu.Attributes{Type: mmu.Normal, Perm: mmu.Read}},
+	}, got)
+	// Nothing else translates: not the console, the GIC, other RAM.
+	for _, ipa := range []uint64{qemuvirt.UART0Base, qemuvirt.GICDBase, 0x7000_0000, 0x4400_0000, 0x5000_0000} {
+		_, ok := s2.Walk(ipa)
+		assert.False(t, ok, "IPA %#x translates", ipa)
+	}
+
+	pa, ok := GuestRAM(v, 0, 0x4000_1000, 0x1000)
+	assert.True(t, ok)
+	assert.Equal(t, uint64(0x7000_1000), pa)
+	_, ok = GuestRAM(v, 0, 0x43ff_f000, 0x2000)
+	assert.False(t, ok, "a range running past the RAM region")
+	_, ok = GuestRAM(v, 0, 0x4800_0000, 0x10)
+	assert.False(t, ok, "a channel is not RAM")
+}
