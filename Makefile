@@ -71,3 +71,30 @@ deps:
 
 clean:
 	rm -rf $(BUILD)
+
+# make guests: the guest images configs/qemu-virt.yaml boots, in
+# build/guests/ (never committed). The infotainment Linux guest is Debian's
+# arm64 cloud kernel and a busybox initramfs, built by guests/linux from the
+# Debian packages pinned, version and SHA-256, in guests/versions.mk. apt
+# fetches them with a private configuration in build/apt/ (arm64 lists, its
+# own state and cache, the machine's sources and keys): the machine's apt
+# state and architectures stay as they are, and no root is needed.
+GUESTS     := $(BUILD)/guests
+GUEST_APT  := $(BUILD)/apt
+GUEST_PINS := guests/versions.mk
+GUESTKIT   := $(GO) run ./guests/linux/cmd/guestkit
+GUESTKIT_SOURCES := $(filter-out %_test.go,$(wildcard guests/linux/*.go guests/linux/cmd/guestkit/*.go))
+
+.PHONY: guests
+guests: $(GUESTS)/Image $(GUESTS)/initramfs.cpio.gz
+
+# One recipe for both packages: one apt-get update.
+$(GUEST_APT)/debs/linux-kernel.deb $(GUEST_APT)/debs/busybox.deb &: $(GUEST_PINS)
+	$(GUESTKIT) fetch -pins $(GUEST_PINS) -apt $(GUEST_APT) \
+		LINUX_KERNEL=$(GUEST_APT)/debs/linux-kernel.deb BUSYBOX=$(GUEST_APT)/debs/busybox.deb
+
+$(GUESTS)/Image: $(GUEST_APT)/debs/linux-kernel.deb $(GUESTKIT_SOURCES)
+	$(GUESTKIT) kernel -pins $(GUEST_PINS) -o $@ $<
+
+$(GUESTS)/initramfs.cpio.gz: $(GUEST_APT)/debs/busybox.deb guests/linux/init $(GUESTKIT_SOURCES)
+	$(GUESTKIT) initramfs -pins $(GUEST_PINS) -o $@ $<
