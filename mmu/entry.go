@@ -308,7 +308,8 @@ const (
 
 // VTCREL2 returns the VTCR_EL2 value for stage-2 tables t: an IPA space of
 // t.VABits() bits walked from t's start level, cacheable inner-shareable
-// walks, 4 KiB granule, output size paBits.
+// walks, 4 KiB granule, output size paBits. A walk starting at level 0
+// (t.VABits() > 39) is valid only where paBits >= 44 (DDI 0487 D8.2.8).
 func VTCREL2(t *Tables, paBits uint) uint64 {
 	// SL0 with a 4 KiB granule: 0b00 starts at level 2, 0b01 at
 	// level 1, 0b10 at level 0.

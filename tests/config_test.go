@@ -21,10 +21,11 @@ func TestQEMURunConfig(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", cli, "../cmd/tamavisor").CombinedOutput(); err != nil {
 		t.Fatalf("building tamavisor: %v\n%s", err, out)
 	}
-	// Two raw guests: their contents do not matter yet, only that the
-	// firmware finds them intact.
+	// Two raw guests that spin at their entry ("b ."), padded so their
+	// images differ in size and hash.
+	spin := []byte{0x00, 0x00, 0x00, 0x14}
 	for name, size := range map[string]int{"ecu.bin": 0x3000, "monitor.bin": 0x1800} {
-		blob := []byte(strings.Repeat(name, size/len(name)+1))[:size]
+		blob := append(append([]byte{}, spin...), []byte(strings.Repeat(name, size/len(name)+1))[:size-4]...)
 		if err := os.WriteFile(filepath.Join(dir, name), blob, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -53,12 +54,14 @@ partitions:
 		"-expect", `^tamavisor: partition "ecu": cores 2, 1 regions, 0 devices, on fault restart$`,
 		"-expect", `^tamavisor: partition "monitor": cores 3, 2 regions, 1 devices, on fault inject-abort$`,
 		"-expect", `^all cores up: 4$`,
+		"-expect", `^tamavisor: partition "(ecu|monitor)": vCPU 0 enters at 0x7[04]000000 on core [23]$`,
+		"-expect", `^tamavisor: partition "(ecu|monitor)": vCPU 0 enters at 0x7[04]000000 on core [23]$`,
 		configPath)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("tamavisor run: %v\n%s", err, out)
 	}
-	if !strings.Contains(string(out), "tamavisor run: all 4 expectations met") {
+	if !strings.Contains(string(out), "tamavisor run: all 6 expectations met") {
 		t.Errorf("output:\n%s", out)
 	}
 }

@@ -38,6 +38,23 @@ type Exit struct {
 	SignExtend, Sixty4 bool
 }
 
+// HCRGuest is HCR_EL2 while a guest runs (DDI 0487 D19.2 HCR_EL2): stage 2
+// on (VM); set/way cache maintenance upgraded to clean+invalidate (SWIO);
+// physical IRQ, FIQ and SError to EL2 (IMO, FMO, AMO); the guest's TLB and
+// barrier operations broadcast to the inner shareable domain (FB, BSU), as
+// its vCPUs sit on different cores; SMC trapped (TSC), so no guest reaches
+// the platform firmware; EL1 is AArch64 (RW). WFI and WFE are not trapped:
+// a vCPU has its core to itself.
+const HCRGuest uint64 = 1<<0 | 1<<1 | 1<<3 | 1<<4 | 1<<5 | 1<<9 | 0b01<<10 | 1<<19 | 1<<31
+
+// GuestEntrySPSR is the PSTATE a vCPU starts in: EL1h, all of D, A, I, F
+// masked (the arm64 Linux boot protocol's state).
+const GuestEntrySPSR uint64 = spsrDAIF | spsrEL1h
+
+// VMPIDR returns VMPIDR_EL2 for vCPU index i: the guest sees dense
+// affinity Aff0 = i, bit 31 RES1 (DDI 0487 D19.2 MPIDR_EL1).
+func VMPIDR(i int) uint64 { return 1<<31 | uint64(i&0xff) }
+
 // Lower-EL vector offsets (DDI 0487 D1.10.2): synchronous, IRQ, FIQ and
 // SError from a lower EL using AArch64.
 const (

@@ -154,3 +154,10 @@ func TestStage2Layout(t *testing.T) {
 	_, ok = GuestRAM(v, 0, 0x4800_0000, 0x10)
 	assert.False(t, ok, "a channel is not RAM")
 }
+
+func TestGuestRegisterValues(t *testing.T) {
+	// VM, SWIO, FMO, IMO, AMO, FB, BSU=IS, TSC, RW.
+	assert.Equal(t, uint64(0x8008_063b), HCRGuest)
+	assert.Equal(t, uint64(0x3c5), GuestEntrySPSR)
+	assert.Equal(t, uint64(0x8000_0001), VMPIDR(1))
+}

@@ -19,9 +19,17 @@ const coreStartTimeout = 10 * time.Second
 func Main() {
 	if isBootCore {
 		bootCoreMain()
+	} else {
+		secondaryMain()
+		// Partitions start once every core is up.
+		for atomic.LoadUint32(&shared().AllUp) == 0 {
+			waitForEvent()
+		}
+	}
+	runPartition()
+	if isBootCore {
 		watchCores()
 	}
-	secondaryMain()
 	for {
 		waitForEvent()
 	}
@@ -58,12 +66,6 @@ func bootCoreMain() {
 	}
 	atomic.StoreUint32(&sh.AllUp, 1)
 	sendEvent()
-	if partitions != nil {
-		// Loading images and entering guests at EL1 is the next step of
-		// the hypervisor; until then, say so rather than seem to hang.
-		fmt.Printf("tamavisor: %d partitions verified; starting guests is not implemented in this version\n",
-			partitions.View.NumPartitions())
-	}
 }
 
 // watchCores runs on the boot core once the system is up and reports every

@@ -172,6 +172,7 @@ func hwinit0() {
 			mmio.Read64(payloadBase+tableTotalLengthOffset),
 			mmio.Read64(payloadBase+tablePayloadSizeOffset),
 			ramEnd-payloadBase)}
+		shared().PayloadBase, shared().PayloadSize = payload.Base, payload.Size
 	}
 
 	// Prepare with caches on, through an interim identity map of the

@@ -50,4 +50,31 @@ type Shared struct {
 	ProbeWritten uint32
 	// AllUp is set by the boot core once every core reported up.
 	AllUp uint32
+	// PayloadBase and PayloadSize say where the image's payload segment
+	// is mapped (read-only, on every core); size 0 when it has none.
+	PayloadBase uint64
+	PayloadSize uint64
+	// Partition holds what the cores of one partition share.
+	Partition [MaxPartitions]PartitionState
+}
+
+// MaxPartitions bounds the partitions the shared region has room for: at
+// most one per core.
+const MaxPartitions = MaxCPUs
+
+// Partition run states, kept in PartitionState.Run.
+const (
+	PartitionNotStarted uint32 = iota
+	PartitionRunning
+	PartitionStopped
+)
+
+// PartitionState is the shared, pointer-free state of one partition.
+type PartitionState struct {
+	Run uint32
+	// Restarts counts restarts of the partition.
+	Restarts uint32
+	// VTTBR is the partition's stage-2 root and VMID, published by the
+	// core of its vCPU 0 once the tables are built.
+	VTTBR uint64
 }

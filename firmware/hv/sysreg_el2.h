@@ -44,3 +44,24 @@
 	MOVD	$·vectors(SB), R0	\
 	MSR_VBAR_EL2_X0			\
 	ISB	$15
+
+// Guest (EL1) control from EL2.
+#define MSR_VTCR_EL2_X0		WORD $0xd51c2140	// msr vtcr_el2, x0   (D19.2 VTCR_EL2)
+#define MSR_VTTBR_EL2_X0	WORD $0xd51c2100	// msr vttbr_el2, x0  (D19.2 VTTBR_EL2)
+#define MSR_VMPIDR_EL2_X0	WORD $0xd51c00a0	// msr vmpidr_el2, x0 (D19.2 VMPIDR_EL2)
+#define MSR_VPIDR_EL2_X0	WORD $0xd51c0000	// msr vpidr_el2, x0  (D19.2 VPIDR_EL2)
+#define MRS_MIDR_EL1_X0		WORD $0xd5380000	// mrs x0, midr_el1
+#define MSR_CNTHCTL_EL2_X0	WORD $0xd51ce100	// msr cnthctl_el2, x0 (D19.12 CNTHCTL_EL2)
+#define MSR_CNTVOFF_EL2_X0	WORD $0xd51ce060	// msr cntvoff_el2, x0 (D19.12 CNTVOFF_EL2)
+#define MSR_SCTLR_EL1_X0	WORD $0xd5181000	// msr sctlr_el1, x0  (D19.2 SCTLR_EL1)
+#define MSR_CPACR_EL1_X0	WORD $0xd5181040	// msr cpacr_el1, x0  (D19.2 CPACR_EL1)
+#define MSR_ESR_EL1_X0		WORD $0xd5185200	// msr esr_el1, x0
+#define MSR_FAR_EL1_X0		WORD $0xd5186000	// msr far_el1, x0
+#define MSR_ELR_EL1_X0		WORD $0xd5184020	// msr elr_el1, x0
+#define MSR_SPSR_EL1_X0		WORD $0xd5184000	// msr spsr_el1, x0
+#define MRS_VBAR_EL1_X0		WORD $0xd538c000	// mrs x0, vbar_el1
+#define MSR_ELR_EL2_X1		WORD $0xd51c4021	// msr elr_el2, x1
+#define MSR_SPSR_EL2_X1		WORD $0xd51c4001	// msr spsr_el2, x1
+#define MRS_HPFAR_EL2_X1	WORD $0xd53c6081	// mrs x1, hpfar_el2  (D19.2 HPFAR_EL2)
+#define TLBI_VMALLS12E1IS	WORD $0xd50c83df	// tlbi vmalls12e1is  (C5.5)
+#define IC_IALLU		WORD $0xd508751f	// ic iallu           (C5.3)

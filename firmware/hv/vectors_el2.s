@@ -8,6 +8,17 @@
 // core's exception frame (a private global: same address on every core,
 // different memory), saves x1, x2 and its own offset, and joins the common
 // path. 0x80 bytes per vector (DDI 0487 D1.10.2, Table D1-7).
+// Exceptions from a guest (lower EL) go to the run loop instead: same
+// entry, guestFrame instead of exceptionFrame, guestExit instead of the
+// report.
+#define GUEST_VECTOR(off) \
+	MSR_TPIDR_EL2_X0		\
+	MOVD	$·guestFrame(SB), R0	\
+	STP	(R1, R2), (Frame_X+8)(R0)	\
+	MOVD	$off, R1		\
+	MOVD	R1, Frame_Vector(R0)	\
+	B	·guestExit(SB)
+
 #define VECTOR(off) \
 	MSR_TPIDR_EL2_X0		\
 	MOVD	$·exceptionFrame(SB), R0	\
@@ -39,24 +50,24 @@ TEXT ·vectors(SB),NOSPLIT|NOFRAME,$0
 	VECTOR(0x300)
 	PCALIGN	$128
 	VECTOR(0x380)
-	// Lower EL using AArch64: guests
+	// Lower EL using AArch64: guests, to the run loop
 	PCALIGN	$128
-	VECTOR(0x400)
+	GUEST_VECTOR(0x400)
 	PCALIGN	$128
-	VECTOR(0x480)
+	GUEST_VECTOR(0x480)
 	PCALIGN	$128
-	VECTOR(0x500)
+	GUEST_VECTOR(0x500)
 	PCALIGN	$128
-	VECTOR(0x580)
+	GUEST_VECTOR(0x580)
 	// Lower EL using AArch32
 	PCALIGN	$128
-	VECTOR(0x600)
+	GUEST_VECTOR(0x600)
 	PCALIGN	$128
-	VECTOR(0x680)
+	GUEST_VECTOR(0x680)
 	PCALIGN	$128
-	VECTOR(0x700)
+	GUEST_VECTOR(0x700)
 	PCALIGN	$128
-	VECTOR(0x780)
+	GUEST_VECTOR(0x780)
 
 // exceptionCommon saves the rest of the state into the frame, moves to the
 // exception stack at the top of this core's window (above every goroutine

@@ -1,0 +1,301 @@
+//go:build tamago && arm64
+
+package hv
+
+import (
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/tamavisor/tamavisor/aarch64"
+	"github.com/tamavisor/tamavisor/mmu"
+	"github.com/tamavisor/tamavisor/partition/table"
+)
+
+// Defined in guest_el2.s.
+func runGuest()
+func guestExit()
+func setupGuest(hcr, vtcr, vttbr, vmpidr uint64)
+func injectEL1(esr, far, elr, spsr uint64)
+func readVBAREL1() uint64
+func syncInstructions()
+
+// Private to the core, like all Go globals: the one vCPU it runs.
+var (
+	guestFrame  Frame
+	hostContext [4]uint64 // SP, g, frame pointer, return address of runGuest's caller
+	vc          vcpu
+	// stage2Pages backs the partition's stage-2 tables on the core of
+	// its vCPU 0: private memory, which the guest cannot reach.
+	stage2Pages []byte
+)
+
+// stage2TablePages bounds a partition's stage-2 tables: RAM in 2 MiB or
+// 1 GiB blocks and a few device pages need far fewer.
+const stage2TablePages = 64
+
+// vcpu is this core's virtual CPU and what it needs on every trap.
+type vcpu struct {
+	view      table.View
+	partition int
+	index     int
+	name      string
+	images    []byte
+	policy    table.FaultPolicy
+	stage2    mmu.Tables
+	pool      heapPages
+	vmid      uint8
+}
+
+// heapPages hands out translation-table pages from a buffer in this core's
+// private memory, translating between its virtual and physical addresses.
+type heapPages struct {
+	va, pa, next, end uint64
+}
+
+func (h *heapPages) NewTable() (uint64, bool) {
+	if h.next+mmu.PageSize > h.end {
+		return 0, false
+	}
+	va := h.next
+	h.next += mmu.PageSize
+	clear(unsafe.Slice((*byte)(unsafe.Pointer(uintptr(va))), mmu.PageSize))
+	return h.pa + (va - h.va), true
+}
+
+func (h *heapPages) entry(table uint64, index int) *mmu.Entry {
+	return (*mmu.Entry)(unsafe.Pointer(uintptr(h.va + (table - h.pa) + 8*uint64(index))))
+}
+
+func (h *heapPages) Load(table uint64, index int) mmu.Entry     { return *h.entry(table, index) }
+func (h *heapPages) Store(table uint64, index int, e mmu.Entry) { *h.entry(table, index) = e }
+
+// runPartition finds the partition this core runs and runs its vCPU; it
+// returns only if the core runs none.
+func runPartition() {
+	sh := shared()
+	if atomic.LoadUint64(&sh.PayloadSize) == 0 {
+		return
+	}
+	segment := unsafe.Slice((*byte)(unsafe.Pointer(uintptr(sh.PayloadBase))), sh.PayloadSize)
+	// The boot core checked the table before starting this core.
+	v, err := table.Decode(segment)
+	if err != nil {
+		return
+	}
+	for p := 0; p < v.NumPartitions(); p++ {
+		part := v.Partition(p)
+		if part.CPUMask&(1<<thisCore) == 0 {
+			continue
+		}
+		vc = vcpu{view: v, partition: p, index: vcpuIndex(part.CPUMask, thisCore),
+			name: part.Name.String(), policy: part.OnFault, vmid: uint8(p + 1)}
+		start := alignUp(uint64(v.Len()), payloadAlign)
+		vc.images = segment[start : start+v.PayloadSize()]
+		if vc.index != 0 {
+			// Secondary vCPUs start with the guest's PSCI CPU_ON.
+			vc.say("vCPU waits for PSCI CPU_ON (not implemented yet)\n")
+			return
+		}
+		if !vc.setup() {
+			vc.stop("could not be started")
+			return
+		}
+		vc.run()
+	}
+}
+
+// vcpuIndex is core's position among the set bits of mask: vCPU i runs
+// on the i-th core of its partition.
+func vcpuIndex(mask uint64, core int) int {
+	i := 0
+	for c := 0; c < core; c++ {
+		if mask&(1<<c) != 0 {
+			i++
+		}
+	}
+	return i
+}
+
+// setup builds the partition's stage-2 tables, loads and verifies its
+// images and prepares vCPU 0's entry.
+func (vc *vcpu) setup() bool {
+	if stage2Pages == nil {
+		stage2Pages = make([]byte, (stage2TablePages+1)*mmu.PageSize)
+	}
+	va := alignUp(uint64(uintptr(unsafe.Pointer(&stage2Pages[0]))), mmu.PageSize)
+	vc.pool = heapPages{va: va, pa: physical(va), next: va, end: va + stage2TablePages*mmu.PageSize}
+	if err := vc.stage2.Init(&vc.pool, IPABits, mmu.Stage2); err != nil {
+		vc.say("stage-2 tables: " + err.Error() + "\n")
+		return false
+	}
+	if err := vc.stage2.MapRegions(Stage2Layout(vc.view, vc.partition)); err != nil {
+		vc.say("stage-2 tables: " + err.Error() + "\n")
+		return false
+	}
+	if !vc.load() {
+		return false
+	}
+	atomic.StoreUint64(&shared().Partition[vc.partition].VTTBR, mmu.VTTBREL2(&vc.stage2, vc.vmid))
+	vc.reset()
+	return true
+}
+
+// load copies the partition's images into its RAM and checks each copy's
+// SHA-256 against the table: what runs is what was built.
+func (vc *vcpu) load() bool {
+	part := vc.view.Partition(vc.partition)
+	for i := part.Images.First; i < part.Images.End(); i++ {
+		im := vc.view.Image(int(i))
+		pa, ok := GuestRAM(vc.view, vc.partition, im.LoadIPA, im.Size)
+		if !ok {
+			vc.say("an image does not lie in the partition's RAM\n")
+			return false
+		}
+		dst := unsafe.Slice((*byte)(unsafe.Pointer(uintptr(pa))), im.Size)
+		copy(dst, vc.images[im.Offset:im.Offset+im.Size])
+		if err := im.Verify(dst); err != nil {
+			vc.say("loaded " + err.Error() + "\n")
+			return false
+		}
+		cleanDcache(pa, im.Size)
+	}
+	syncInstructions()
+	return true
+}
+
+// reset puts vCPU 0 at the partition's entry: x0 = its DTB's IPA.
+func (vc *vcpu) reset() {
+	part := vc.view.Partition(vc.partition)
+	guestFrame = Frame{ELR: part.EntryIPA, SPSR: GuestEntrySPSR}
+	guestFrame.X[0] = part.DTBIPA
+	setupGuest(HCRGuest, mmu.VTCREL2(&vc.stage2, physAddrBits), mmu.VTTBREL2(&vc.stage2, vc.vmid), VMPIDR(vc.index))
+}
+
+// run is the vCPU's loop: enter the guest, handle the trap, go back. It
+// allocates nothing and never blocks.
+func (vc *vcpu) run() {
+	atomic.StoreUint32(&shared().Partition[vc.partition].Run, PartitionRunning)
+	vc.sayStart()
+	for {
+		runGuest()
+		e := DecodeExit(&guestFrame)
+		switch e.Kind {
+		case ExitInterrupt:
+			continue
+		case ExitHVC, ExitSMC:
+			vc.call(e)
+			continue
+		}
+		if !vc.fault(e) {
+			return
+		}
+	}
+}
+
+// call answers a hypervisor or secure monitor call.
+func (vc *vcpu) call(e Exit) {
+	if e.Kind == ExitSMC {
+		guestFrame.ELR += 4 // a trapped SMC returns to itself
+	}
+	notSupported := aarch64.SMCCCNotSupported
+	guestFrame.X[0] = uint64(notSupported)
+}
+
+// fault applies the partition's policy to an access or trap the guest was
+// not given, and reports it on the hypervisor console. It returns false
+// when the vCPU is to stop.
+func (vc *vcpu) fault(e Exit) bool {
+	switch vc.policy {
+	case table.FaultInjectAbort:
+		vc.report(e, "external abort injected")
+		in := InjectExternalAbort(&guestFrame, e)
+		injectEL1(in.ESREL1, in.FAREL1, in.ELREL1, in.SPSREL1)
+		guestFrame.ELR = readVBAREL1() + in.Vector
+		guestFrame.SPSR = in.SPSR
+		return true
+	case table.FaultRestart:
+		vc.report(e, "partition restarted")
+		return vc.restart()
+	}
+	vc.report(e, "partition stopped")
+	vc.stop("stopped")
+	return false
+}
+
+// restart wipes the partition's RAM, reloads its images and starts vCPU 0
+// again from its entry.
+func (vc *vcpu) restart() bool {
+	part := vc.view.Partition(vc.partition)
+	for i := part.Regions.First; i < part.Regions.End(); i++ {
+		if r := vc.view.Region(int(i)); r.Kind == table.RegionRAM {
+			clear(unsafe.Slice((*byte)(unsafe.Pointer(uintptr(r.PhysBase))), r.Size))
+			cleanDcache(r.PhysBase, r.Size)
+		}
+	}
+	if !vc.load() {
+		vc.stop("could not be restarted")
+		return false
+	}
+	atomic.AddUint32(&shared().Partition[vc.partition].Restarts, 1)
+	vc.reset()
+	vc.sayStart()
+	return true
+}
+
+func (vc *vcpu) stop(why string) {
+	atomic.StoreUint32(&shared().Partition[vc.partition].Run, PartitionStopped)
+	vc.say(why + "\n")
+}
+
+func (vc *vcpu) sayStart() {
+	part := vc.view.Partition(vc.partition)
+	vc.prefix()
+	console.Write("vCPU ")
+	console.Dec(uint64(vc.index))
+	console.Write(" enters at ")
+	console.Hex(part.EntryIPA)
+	console.Write(" on core ")
+	console.Dec(uint64(thisCore))
+	console.Write("\n")
+}
+
+// report writes one line about a violation: partition, vCPU, what the
+// guest did, where, and what the hypervisor did about it.
+func (vc *vcpu) report(e Exit, action string) {
+	vc.prefix()
+	console.Write("vCPU ")
+	console.Dec(uint64(vc.index))
+	console.Write(": ")
+	if e.Class != 0 || e.Kind != ExitOther {
+		console.Write(e.Class.String())
+	} else {
+		console.Write("unexpected exception")
+	}
+	if e.Kind == ExitAbort || e.Kind == ExitMMIO {
+		status := aarch64.ESR(guestFrame.ESR).FaultStatus()
+		console.Write(" (")
+		console.Write(status.String())
+		if lvl := status.Level(); lvl >= 0 {
+			console.Write(", level ")
+			console.Dec(uint64(lvl))
+		}
+		console.Write(") at IPA ")
+		console.Hex(e.IPA)
+	}
+	console.Write(" (pc ")
+	console.Hex(guestFrame.ELR)
+	console.Write("): ")
+	console.Write(action)
+	console.Write("\n")
+}
+
+func (vc *vcpu) prefix() {
+	console.Write("tamavisor: partition \"")
+	console.Write(vc.name)
+	console.Write("\": ")
+}
+
+func (vc *vcpu) say(s string) {
+	vc.prefix()
+	console.Write(s)
+}

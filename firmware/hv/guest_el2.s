@@ -1,0 +1,138 @@
+//go:build tamago && arm64
+
+#include "go_asm.h"
+#include "textflag.h"
+#include "sysreg_el2.h"
+
+// func runGuest()
+// Enters the guest held in guestFrame (ELR, SPSR and x0..x30) and returns
+// when it traps, with its state saved back into guestFrame by guestExit.
+// The hypervisor's own stack pointer, g, frame pointer and return address
+// wait in hostContext meanwhile: they are all Go needs back (ABI0 treats
+// every other register as clobbered by a call).
+TEXT ·runGuest(SB),NOSPLIT|NOFRAME,$0
+	MOVD	$·hostContext(SB), R0
+	MOVD	RSP, R1
+	MOVD	R1, 0(R0)
+	MOVD	g, 8(R0)
+	MOVD	R29, 16(R0)
+	MOVD	R30, 24(R0)
+
+	MOVD	$·guestFrame(SB), R0
+	MOVD	Frame_ELR(R0), R1
+	MSR_ELR_EL2_X1
+	MOVD	Frame_SPSR(R0), R1
+	MSR_SPSR_EL2_X1
+	LDP	(Frame_X+8)(R0), (R1, R2)
+	LDP	(Frame_X+24)(R0), (R3, R4)
+	LDP	(Frame_X+40)(R0), (R5, R6)
+	LDP	(Frame_X+56)(R0), (R7, R8)
+	LDP	(Frame_X+72)(R0), (R9, R10)
+	LDP	(Frame_X+88)(R0), (R11, R12)
+	LDP	(Frame_X+104)(R0), (R13, R14)
+	LDP	(Frame_X+120)(R0), (R15, R16)
+	LDP	(Frame_X+136)(R0), (R17, R18_PLATFORM)
+	LDP	(Frame_X+152)(R0), (R19, R20)
+	LDP	(Frame_X+168)(R0), (R21, R22)
+	LDP	(Frame_X+184)(R0), (R23, R24)
+	LDP	(Frame_X+200)(R0), (R25, R26)
+	LDP	(Frame_X+216)(R0), (R27, g)
+	LDP	(Frame_X+232)(R0), (R29, R30)
+	MOVD	(Frame_X+0)(R0), R0
+	ERET
+
+// guestExit is where the lower-EL vectors continue (x0 = &guestFrame, the
+// guest's x0 in TPIDR_EL2, x1 and x2 and the vector saved): it saves the
+// rest of the guest and returns from runGuest.
+TEXT ·guestExit(SB),NOSPLIT|NOFRAME,$0
+	STP	(R3, R4), (Frame_X+24)(R0)
+	STP	(R5, R6), (Frame_X+40)(R0)
+	STP	(R7, R8), (Frame_X+56)(R0)
+	STP	(R9, R10), (Frame_X+72)(R0)
+	STP	(R11, R12), (Frame_X+88)(R0)
+	STP	(R13, R14), (Frame_X+104)(R0)
+	STP	(R15, R16), (Frame_X+120)(R0)
+	STP	(R17, R18_PLATFORM), (Frame_X+136)(R0)
+	STP	(R19, R20), (Frame_X+152)(R0)
+	STP	(R21, R22), (Frame_X+168)(R0)
+	STP	(R23, R24), (Frame_X+184)(R0)
+	STP	(R25, R26), (Frame_X+200)(R0)
+	STP	(R27, g), (Frame_X+216)(R0)
+	STP	(R29, R30), (Frame_X+232)(R0)
+	MRS_TPIDR_EL2_X1
+	MOVD	R1, (Frame_X+0)(R0)
+	MRS_ELR_EL2_X1
+	MOVD	R1, Frame_ELR(R0)
+	MRS_SPSR_EL2_X1
+	MOVD	R1, Frame_SPSR(R0)
+	MRS_ESR_EL2_X1
+	MOVD	R1, Frame_ESR(R0)
+	MRS_FAR_EL2_X1
+	MOVD	R1, Frame_FAR(R0)
+	MRS_HPFAR_EL2_X1
+	MOVD	R1, Frame_HPFAR(R0)
+
+	MOVD	$·hostContext(SB), R0
+	MOVD	0(R0), R1
+	MOVD	R1, RSP
+	MOVD	8(R0), g
+	MOVD	16(R0), R29
+	MOVD	24(R0), R30
+	RET
+
+// func setupGuest(hcr, vtcr, vttbr, vmpidr uint64)
+// Programs this core for its vCPU: traps, stage 2 and its identity, the
+// timer access, and EL1 in its reset state; then drops stale stage-1 and
+// stage-2 TLB entries of this VMID.
+TEXT ·setupGuest(SB),NOSPLIT,$0-32
+	MOVD	hcr+0(FP), R0
+	MSR_HCR_EL2_X0
+	MOVD	vtcr+8(FP), R0
+	MSR_VTCR_EL2_X0
+	MOVD	vttbr+16(FP), R0
+	MSR_VTTBR_EL2_X0
+	MOVD	vmpidr+24(FP), R0
+	MSR_VMPIDR_EL2_X0
+	MRS_MIDR_EL1_X0
+	MSR_VPIDR_EL2_X0
+	MOVD	$3, R0			// CNTHCTL_EL2.EL1PCTEN | EL1PCEN: EL1 may use the physical counter and timer
+	MSR_CNTHCTL_EL2_X0
+	MOVD	$0, R0
+	MSR_CNTVOFF_EL2_X0
+	MSR_CPACR_EL1_X0
+	MOVD	$0x30d00800, R0		// SCTLR_EL1 RES1 bits: MMU and caches off
+	MSR_SCTLR_EL1_X0
+	ISB	$15
+	TLBI_VMALLS12E1IS
+	DSB	$15
+	ISB	$15
+	RET
+
+// func injectEL1(esr, far, elr, spsr uint64)
+// Writes the EL1 exception state of an exception the guest is to take.
+TEXT ·injectEL1(SB),NOSPLIT,$0-32
+	MOVD	esr+0(FP), R0
+	MSR_ESR_EL1_X0
+	MOVD	far+8(FP), R0
+	MSR_FAR_EL1_X0
+	MOVD	elr+16(FP), R0
+	MSR_ELR_EL1_X0
+	MOVD	spsr+24(FP), R0
+	MSR_SPSR_EL1_X0
+	RET
+
+// func readVBAREL1() uint64
+TEXT ·readVBAREL1(SB),NOSPLIT,$0-8
+	MRS_VBAR_EL1_X0
+	MOVD	R0, ret+0(FP)
+	RET
+
+// func syncInstructions()
+// After loading guest code: data to the point of unification was cleaned
+// by cleanDcache; drop stale instructions.
+TEXT ·syncInstructions(SB),NOSPLIT,$0
+	DSB	$15
+	IC_IALLU
+	DSB	$15
+	ISB	$15
+	RET
