@@ -1,18 +1,25 @@
 package aarch64
 
-// PSCI function IDs, SMC64 variants where both exist (DEN 0022 5.1
-// "Function prototypes"), and SMCCC IDs (DEN 0028).
+// PSCI function IDs (DEN 0022 5.1 "Function prototypes"; names ending in
+// 32 or 64 are the SMC32 and SMC64 variants of one function), and SMCCC
+// IDs (DEN 0028).
 const (
 	PSCIVersion          uint64 = 0x8400_0000
 	PSCICPUSuspend64     uint64 = 0xc400_0001
 	PSCICPUOff           uint64 = 0x8400_0002
+	PSCICPUOn32          uint64 = 0x8400_0003
 	PSCICPUOn64          uint64 = 0xc400_0003
+	PSCIAffinityInfo32   uint64 = 0x8400_0004
 	PSCIAffinityInfo64   uint64 = 0xc400_0004
+	PSCIMigrateInfoType  uint64 = 0x8400_0006
 	PSCISystemOff        uint64 = 0x8400_0008
 	PSCISystemReset      uint64 = 0x8400_0009
 	PSCIFeatures         uint64 = 0x8400_000a
 	SMCCCVersion         uint64 = 0x8000_0000
 	SMCCCArchFeatures    uint64 = 0x8000_0001
+	SMCCCArchWorkaround1 uint64 = 0x8000_8000 // CVE-2017-5715
+	SMCCCArchWorkaround2 uint64 = 0x8000_7fff // CVE-2018-3639
+	SMCCCArchWorkaround3 uint64 = 0x8000_3fff // CVE-2022-23960
 	SMCCCNotSupported    int64  = -1
 	PSCISuccess          int64  = 0
 	PSCINotSupported     int64  = -1

@@ -311,10 +311,17 @@ const (
 // walks, 4 KiB granule, output size paBits. A walk starting at level 0
 // (t.VABits() > 39) is valid only where paBits >= 44 (DDI 0487 D8.2.8).
 func VTCREL2(t *Tables, paBits uint) uint64 {
+	return VTCREL2ForBits(t.VABits(), paBits)
+}
+
+// VTCREL2ForBits is VTCREL2 for stage-2 tables of ipaBits bits built
+// elsewhere (another core's vCPUs share them).
+func VTCREL2ForBits(ipaBits, paBits uint) uint64 {
 	// SL0 with a 4 KiB granule: 0b00 starts at level 2, 0b01 at
 	// level 1, 0b10 at level 0.
-	sl0 := uint64(2 - t.StartLevel())
-	return vtcrRES1 | uint64(64-t.VABits()) | sl0<<vtcrSL0Shift | tcrIRGN0WBWA | tcrORGN0WBWA |
+	start := maxLevel - int((ipaBits-PageShift-1)/bitsPerLevel)
+	sl0 := uint64(2 - start)
+	return vtcrRES1 | uint64(64-ipaBits) | sl0<<vtcrSL0Shift | tcrIRGN0WBWA | tcrORGN0WBWA |
 		tcrSH0Inner | tcrTG04K | paRangeEncoding(paBits)<<tcrPSShift
 }
 

@@ -51,10 +51,6 @@ const HCRGuest uint64 = 1<<0 | 1<<1 | 1<<3 | 1<<4 | 1<<5 | 1<<9 | 0b01<<10 | 1<<
 // masked (the arm64 Linux boot protocol's state).
 const GuestEntrySPSR uint64 = spsrDAIF | spsrEL1h
 
-// VMPIDR returns VMPIDR_EL2 for vCPU index i: the guest sees dense
-// affinity Aff0 = i, bit 31 RES1 (DDI 0487 D19.2 MPIDR_EL1).
-func VMPIDR(i int) uint64 { return 1<<31 | uint64(i&0xff) }
-
 // Lower-EL vector offsets (DDI 0487 D1.10.2): synchronous, IRQ, FIQ and
 // SError from a lower EL using AArch64.
 const (

@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/tamavisor/tamavisor/aarch64"
+	"github.com/tamavisor/tamavisor/firmware/vdev/psci"
 	"github.com/tamavisor/tamavisor/mmu"
 	"github.com/tamavisor/tamavisor/partition/table"
 )
@@ -44,6 +45,7 @@ type vcpu struct {
 	stage2    mmu.Tables
 	pool      heapPages
 	vmid      uint8
+	psci      psci.Partition
 }
 
 // heapPages hands out translation-table pages from a buffer in this core's
@@ -91,16 +93,43 @@ func runPartition() {
 			name: part.Name.String(), policy: part.OnFault, vmid: uint8(p + 1)}
 		start := alignUp(uint64(v.Len()), payloadAlign)
 		vc.images = segment[start : start+v.PayloadSize()]
-		if vc.index != 0 {
-			// Secondary vCPUs start with the guest's PSCI CPU_ON.
-			vc.say("vCPU waits for PSCI CPU_ON (not implemented yet)\n")
+		vc.psci, err = psci.FromTable(&sh.Partition[p].PSCI, v, p, thisCore)
+		if err != nil {
+			vc.stop(err.Error())
 			return
 		}
-		if !vc.setup() {
-			vc.stop("could not be started")
+		if vc.index == 0 {
+			vc.psci.Reset()
+			if !vc.setup() {
+				vc.stop("could not be started")
+				return
+			}
+		} else if !vc.waitForCPUOn() {
 			return
 		}
 		vc.run()
+	}
+}
+
+// waitForCPUOn parks a vCPU other than 0 until the guest starts it with
+// PSCI CPU_ON, then prepares its entry there. It returns false if the
+// partition stopped meanwhile.
+func (vc *vcpu) waitForCPUOn() bool {
+	ps := &shared().Partition[vc.partition]
+	for {
+		if atomic.LoadUint32(&ps.Run) == PartitionStopped {
+			return false
+		}
+		vttbr := atomic.LoadUint64(&ps.VTTBR)
+		if vttbr != 0 {
+			if entry, context, ok := vc.psci.TakeCPUOn(vc.index); ok {
+				guestFrame = Frame{ELR: entry, SPSR: GuestEntrySPSR}
+				guestFrame.X[0] = context
+				setupGuest(HCRGuest, mmu.VTCREL2ForBits(IPABits, physAddrBits), vttbr, psci.GuestMPIDR(vc.index))
+				return true
+			}
+		}
+		waitForEvent()
 	}
 }
 
@@ -168,7 +197,7 @@ func (vc *vcpu) reset() {
 	part := vc.view.Partition(vc.partition)
 	guestFrame = Frame{ELR: part.EntryIPA, SPSR: GuestEntrySPSR}
 	guestFrame.X[0] = part.DTBIPA
-	setupGuest(HCRGuest, mmu.VTCREL2(&vc.stage2, physAddrBits), mmu.VTTBREL2(&vc.stage2, vc.vmid), VMPIDR(vc.index))
+	setupGuest(HCRGuest, mmu.VTCREL2(&vc.stage2, physAddrBits), mmu.VTTBREL2(&vc.stage2, vc.vmid), psci.GuestMPIDR(vc.index))
 }
 
 // run is the vCPU's loop: enter the guest, handle the trap, go back. It
@@ -181,24 +210,57 @@ func (vc *vcpu) run() {
 		e := DecodeExit(&guestFrame)
 		switch e.Kind {
 		case ExitInterrupt:
-			continue
 		case ExitHVC, ExitSMC:
-			vc.call(e)
-			continue
+			if !vc.call(e) {
+				return
+			}
+		default:
+			if !vc.fault(e) {
+				return
+			}
 		}
-		if !vc.fault(e) {
+		// Another vCPU's SYSTEM_OFF or SYSTEM_RESET is acted on by vCPU
+		// 0's core; the others stop running the guest.
+		if req := vc.psci.Request(); req != psci.RequestNone && !vc.request(req) {
 			return
 		}
 	}
 }
 
-// call answers a hypervisor or secure monitor call.
-func (vc *vcpu) call(e Exit) {
+// call answers a hypervisor or secure monitor call: PSCI and SMCCC for
+// this partition only; nothing reaches the platform's firmware. It returns
+// false when this vCPU stops.
+func (vc *vcpu) call(e Exit) bool {
 	if e.Kind == ExitSMC {
 		guestFrame.ELR += 4 // a trapped SMC returns to itself
 	}
-	notSupported := aarch64.SMCCCNotSupported
-	guestFrame.X[0] = uint64(notSupported)
+	res := vc.psci.Call(guestFrame.X[0], guestFrame.X[1], guestFrame.X[2], guestFrame.X[3])
+	copy(guestFrame.X[:4], res.X[:])
+	switch res.Action {
+	case psci.ActionWake:
+		sendEvent() // the parked core collects its CPU_ON
+	case psci.ActionPark:
+		vc.say("vCPU off (PSCI CPU_OFF)\n")
+		return vc.waitForCPUOn()
+	case psci.ActionStop, psci.ActionRestart:
+		return vc.request(vc.psci.Request())
+	}
+	return true
+}
+
+// request acts on a partition-wide PSCI request. vCPU 0's core stops or
+// restarts the partition; the others park. It returns false when this vCPU
+// no longer runs.
+func (vc *vcpu) request(req psci.Request) bool {
+	if vc.index != 0 {
+		return vc.waitForCPUOn()
+	}
+	if req == psci.RequestSystemReset {
+		vc.say("SYSTEM_RESET: restarting the partition\n")
+		return vc.restart()
+	}
+	vc.stop("stopped (SYSTEM_OFF)")
+	return false
 }
 
 // fault applies the partition's policy to an access or trap the guest was
@@ -237,6 +299,7 @@ func (vc *vcpu) restart() bool {
 		return false
 	}
 	atomic.AddUint32(&shared().Partition[vc.partition].Restarts, 1)
+	vc.psci.Reset()
 	vc.reset()
 	vc.sayStart()
 	return true

@@ -1,5 +1,7 @@
 package hv
 
+import "github.com/tamavisor/tamavisor/firmware/vdev/psci"
+
 // MaxCPUs bounds the number of cores the shared region has room for.
 const MaxCPUs = 8
 
@@ -77,4 +79,7 @@ type PartitionState struct {
 	// VTTBR is the partition's stage-2 root and VMID, published by the
 	// core of its vCPU 0 once the tables are built.
 	VTTBR uint64
+	// PSCI is the vCPUs' power state and the partition's pending
+	// SYSTEM_OFF or SYSTEM_RESET.
+	PSCI psci.State
 }

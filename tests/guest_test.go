@@ -1,0 +1,102 @@
+package tests
+
+import (
+	"encoding/binary"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// AArch64 instructions for tiny raw guests (DDI 0487 C6.2).
+const (
+	insnHVC0   = 0xd400_0002 // hvc #0
+	insnBranch = 0x1400_0000 // b .
+)
+
+// movz returns MOVZ Xd, #imm16, LSL #shift.
+func movz(d int, imm uint16, shift int) uint32 {
+	return 0xd280_0000 | uint32(shift/16)<<21 | uint32(imm)<<5 | uint32(d)
+}
+
+// movk returns MOVK Xd, #imm16, LSL #shift.
+func movk(d int, imm uint16, shift int) uint32 {
+	return 0xf280_0000 | uint32(shift/16)<<21 | uint32(imm)<<5 | uint32(d)
+}
+
+// ldr returns LDR Xt, [Xn].
+func ldr(t, n int) uint32 { return 0xf940_0000 | uint32(n)<<5 | uint32(t) }
+
+func guestBlob(insns ...uint32) []byte {
+	b := make([]byte, 4*len(insns))
+	for i, in := range insns {
+		binary.LittleEndian.PutUint32(b[4*i:], in)
+	}
+	return b
+}
+
+// bootConfig builds tamavisor and runs config (with its guest files) under
+// QEMU until every expectation appeared in order.
+func bootConfig(t *testing.T, config string, files map[string][]byte, expect ...string) {
+	t.Helper()
+	requireQEMUTools(t)
+	firmwarePath := firmware(t, "")
+	dir := t.TempDir()
+	cli := filepath.Join(dir, "tamavisor")
+	if out, err := exec.Command("go", "build", "-o", cli, "../cmd/tamavisor").CombinedOutput(); err != nil {
+		t.Fatalf("building tamavisor: %v\n%s", err, out)
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	configPath := filepath.Join(dir, "system.yaml")
+	if err := os.WriteFile(configPath, []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"run", "-hypervisor", firmwarePath, "-timeout", "60s"}
+	for _, e := range expect {
+		args = append(args, "-expect", e)
+	}
+	out, err := exec.Command(cli, append(args, configPath)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("tamavisor run: %v\n%s", err, out)
+	}
+}
+
+// TestQEMUGuestIsolationAndPolicies runs two raw guests side by side: one
+// reads the hypervisor's memory and is restarted by its on_fault policy,
+// again and again; the other powers itself off with PSCI SYSTEM_OFF,
+// which stops only that partition.
+func TestQEMUGuestIsolationAndPolicies(t *testing.T) {
+	config := `board: qemu-virt
+hypervisor:
+  memory: {base: 0x40000000, size: 256MiB}
+partitions:
+  - name: intruder
+    cpus: [2]
+    memory: [{base: 0x70000000, size: 64MiB}]
+    kernel: {format: raw, image: intruder.bin}
+    on_fault: restart
+  - name: quitter
+    cpus: [3]
+    memory: [{base: 0x74000000, size: 16MiB}]
+    kernel: {format: raw, image: quitter.bin}
+`
+	files := map[string][]byte{
+		// x0 = 0x40000000 (the hypervisor's memory); ldr x1, [x0]
+		"intruder.bin": guestBlob(movz(0, 0x4000, 16), ldr(1, 0), insnBranch),
+		// x0 = 0x84000008 (PSCI SYSTEM_OFF); hvc #0
+		"quitter.bin": guestBlob(movz(0, 0x0008, 0), movk(0, 0x8400, 16), insnHVC0, insnBranch),
+	}
+	bootConfig(t, config, files,
+		`^all cores up: 4$`,
+		`^tamavisor: partition "quitter": stopped \(SYSTEM_OFF\)$`,
+		// The intruder faults, is restarted and faults again, forever,
+		// whatever the quitter did.
+		`^tamavisor: partition "intruder": vCPU 0: Data Abort from a lower Exception level \(translation fault, level 2\) at IPA 0x40000000 \(pc 0x70000004\): partition restarted$`,
+		`^tamavisor: partition "intruder": vCPU 0 enters at 0x70000000 on core 2$`,
+		`^tamavisor: partition "intruder": vCPU 0: Data Abort .* at IPA 0x40000000 \(pc 0x70000004\): partition restarted$`,
+	)
+}
