@@ -100,3 +100,50 @@ partitions:
 		`^tamavisor: partition "intruder": vCPU 0: Data Abort .* at IPA 0x40000000 \(pc 0x70000004\): partition restarted$`,
 	)
 }
+
+// movzw returns MOVZ Wd, #imm16.
+func movzw(d int, imm uint16) uint32 { return 0x5280_0000 | uint32(imm)<<5 | uint32(d) }
+
+// strw returns STR Wt, [Xn].
+func strw(t, n int) uint32 { return 0xb900_0000 | uint32(n)<<5 | uint32(t) }
+
+// printer is a raw guest that writes text, line by line, to the virtual
+// PL011's data register at 0x09000000, repeat times, then spins.
+func printer(text string, repeat int) []byte {
+	insns := []uint32{movz(1, 0x0900, 16)}
+	for r := 0; r < repeat; r++ {
+		for _, c := range []byte(text) {
+			insns = append(insns, movzw(2, uint16(c)), strw(2, 1))
+		}
+	}
+	return guestBlob(append(insns, insnBranch)...)
+}
+
+// TestQEMUVirtualConsole: two guests print at the same time through their
+// virtual PL011s; every line reaches the terminal whole, prefixed with
+// its partition's name.
+func TestQEMUVirtualConsole(t *testing.T) {
+	config := `board: qemu-virt
+hypervisor:
+  memory: {base: 0x40000000, size: 256MiB}
+partitions:
+  - name: left
+    cpus: [2]
+    memory: [{base: 0x70000000, size: 64MiB}]
+    kernel: {format: raw, image: left.bin}
+  - name: right
+    cpus: [3]
+    memory: [{base: 0x74000000, size: 16MiB}]
+    kernel: {format: raw, image: right.bin}
+`
+	files := map[string][]byte{
+		"left.bin":  printer("left partition speaking, one whole line\n", 20),
+		"right.bin": printer("right partition speaking, another whole line\n", 20),
+	}
+	var expect []string
+	expect = append(expect, `^tamavisor: console input goes to \[left\]`)
+	for i := 0; i < 20; i++ {
+		expect = append(expect, `^\[(left|right)\] (left partition speaking, one whole line|right partition speaking, another whole line)$`)
+	}
+	bootConfig(t, config, files, expect...)
+}

@@ -136,3 +136,26 @@ func (c *Console) Dec(v uint64) {
 		c.Put(tmp[i])
 	}
 }
+
+// WriteLine writes prefix, line and a line end as one line under the
+// console lock, bypassing the line buffer (a guest's line plus its prefix
+// may be longer than the buffer, and must not be split). It implements
+// vpl011.LineSink for the partitions' virtual consoles.
+func (c *Console) WriteLine(prefix, line []byte) {
+	c.Flush()
+	if c.dev == nil {
+		return
+	}
+	acquired := c.lock()
+	for _, b := range prefix {
+		c.dev.Tx(b)
+	}
+	for _, b := range line {
+		c.dev.Tx(b)
+	}
+	c.dev.Tx('\r')
+	c.dev.Tx('\n')
+	if acquired {
+		c.unlock()
+	}
+}

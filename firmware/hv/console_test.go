@@ -94,3 +94,14 @@ func TestConsoleNumbers(t *testing.T) {
 	c.Flush()
 	assert.Equal(t, "0x0 0x40210000 0x0000000000000025 0 18446744073709551615", string(dev.out))
 }
+
+func TestConsoleWriteLineIsOneLine(t *testing.T) {
+	dev := &recorder{}
+	var c Console
+	c.Init(dev, 0, nil)
+	c.Write("half a line")
+	long := strings.Repeat("y", 300)
+	c.WriteLine([]byte("[ecu] "), []byte(long))
+	assert.Equal(t, "half a line[ecu] "+long+"\r\n", string(dev.out))
+	assert.Zero(t, testing.AllocsPerRun(20, func() { c.WriteLine([]byte("[ecu] "), []byte("heartbeat")) }))
+}

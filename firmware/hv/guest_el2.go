@@ -7,7 +7,10 @@ import (
 	"unsafe"
 
 	"github.com/tamavisor/tamavisor/aarch64"
+	"github.com/tamavisor/tamavisor/firmware/vdev"
+	vconsole "github.com/tamavisor/tamavisor/firmware/vdev/console"
 	"github.com/tamavisor/tamavisor/firmware/vdev/psci"
+	"github.com/tamavisor/tamavisor/firmware/vdev/vpl011"
 	"github.com/tamavisor/tamavisor/mmu"
 	"github.com/tamavisor/tamavisor/partition/table"
 )
@@ -46,7 +49,17 @@ type vcpu struct {
 	pool      heapPages
 	vmid      uint8
 	psci      psci.Partition
+	// uart is the partition's virtual console, nil unless the partition
+	// has console: virtual; input routes keyboard bytes by focus.
+	uart  *vpl011.UART
+	input *vconsole.Router
 }
+
+// virtualUART is where guests find their virtual console: the address of
+// the board UART the hypervisor keeps for itself.
+const virtualUARTSize = 0x1000
+
+var _ vdev.Device = (*vpl011.UART)(nil)
 
 // heapPages hands out translation-table pages from a buffer in this core's
 // private memory, translating between its virtual and physical addresses.
@@ -98,8 +111,13 @@ func runPartition() {
 			vc.stop(err.Error())
 			return
 		}
+		if part.Console == table.ConsoleVirtual {
+			vc.uart = vpl011.New(&sh.Partition[p].UART, vc.name, &console)
+		}
+		vc.input, _ = vconsole.New(&sh.ConsoleFocus, virtualConsoles(v), &console)
 		if vc.index == 0 {
 			vc.psci.Reset()
+			sh.Partition[p].UART.Reset()
 			if !vc.setup() {
 				vc.stop("could not be started")
 				return
@@ -131,6 +149,18 @@ func (vc *vcpu) waitForCPUOn() bool {
 		}
 		waitForEvent()
 	}
+}
+
+// virtualConsoles lists the partitions with a virtual console, in table
+// order: the order the input hot key visits them.
+func virtualConsoles(v table.View) []vconsole.Partition {
+	var ps []vconsole.Partition
+	for p := 0; p < v.NumPartitions(); p++ {
+		if part := v.Partition(p); part.Console == table.ConsoleVirtual {
+			ps = append(ps, vconsole.Partition{Name: part.Name.String(), Index: p})
+		}
+	}
+	return ps
 }
 
 // vcpuIndex is core's position among the set bits of mask: vCPU i runs
@@ -207,9 +237,14 @@ func (vc *vcpu) run() {
 	vc.sayStart()
 	for {
 		runGuest()
+		vc.pollInput()
 		e := DecodeExit(&guestFrame)
 		switch e.Kind {
 		case ExitInterrupt:
+		case ExitMMIO:
+			if !vc.emulate(e) && !vc.fault(e) {
+				return
+			}
 		case ExitHVC, ExitSMC:
 			if !vc.call(e) {
 				return
@@ -223,6 +258,46 @@ func (vc *vcpu) run() {
 		// 0's core; the others stop running the guest.
 		if req := vc.psci.Request(); req != psci.RequestNone && !vc.request(req) {
 			return
+		}
+	}
+}
+
+// emulate performs an access to an emulated device and steps the guest
+// past it; false means no device answers it.
+func (vc *vcpu) emulate(e Exit) bool {
+	if vc.uart == nil || e.IPA < uartRegion.Base || e.IPA-uartRegion.Base >= virtualUARTSize {
+		return false
+	}
+	a := e.Access
+	a.Offset = e.IPA - uartRegion.Base
+	value, ok := vc.uart.Access(a)
+	if !ok {
+		return false
+	}
+	if !a.Write {
+		CompleteLoad(&guestFrame, e, value)
+	}
+	guestFrame.ELR += 4
+	return true
+}
+
+// pollInput moves bytes typed on the physical console to the partition
+// that has the input focus.
+func (vc *vcpu) pollInput() {
+	if vc.input == nil {
+		return
+	}
+	for {
+		b, ok := uart.Rx()
+		if !ok {
+			return
+		}
+		target, deliver := vc.input.Input(b)
+		if target == vconsole.Hypervisor {
+			continue
+		}
+		for _, d := range deliver {
+			shared().Partition[target].UART.Push(d)
 		}
 	}
 }
@@ -287,6 +362,10 @@ func (vc *vcpu) fault(e Exit) bool {
 // restart wipes the partition's RAM, reloads its images and starts vCPU 0
 // again from its entry.
 func (vc *vcpu) restart() bool {
+	if vc.uart != nil {
+		vc.uart.Flush()
+		shared().Partition[vc.partition].UART.Reset()
+	}
 	part := vc.view.Partition(vc.partition)
 	for i := part.Regions.First; i < part.Regions.End(); i++ {
 		if r := vc.view.Region(int(i)); r.Kind == table.RegionRAM {
@@ -306,6 +385,9 @@ func (vc *vcpu) restart() bool {
 }
 
 func (vc *vcpu) stop(why string) {
+	if vc.uart != nil {
+		vc.uart.Flush()
+	}
 	atomic.StoreUint32(&shared().Partition[vc.partition].Run, PartitionStopped)
 	vc.say(why + "\n")
 }

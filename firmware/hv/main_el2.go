@@ -9,6 +9,7 @@ import (
 	"unsafe"
 
 	"github.com/tamavisor/tamavisor/aarch64"
+	vconsole "github.com/tamavisor/tamavisor/firmware/vdev/console"
 )
 
 // coreStartTimeout bounds how long the boot core waits for a started core's
@@ -142,6 +143,9 @@ func checkPartitionTable() bool {
 		p := v.Partition(i)
 		fmt.Printf("tamavisor: partition %q: cores %s, %d regions, %d devices, on fault %s\n",
 			p.Name.String(), coreList(p.CPUMask), p.Regions.Count, p.Devices.Count, p.OnFault)
+	}
+	if router, err := vconsole.New(&shared().ConsoleFocus, virtualConsoles(v), &console); err == nil {
+		fmt.Println(router.Banner())
 	}
 	return true
 }

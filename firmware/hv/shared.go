@@ -1,6 +1,10 @@
 package hv
 
-import "github.com/tamavisor/tamavisor/firmware/vdev/psci"
+import (
+	vconsole "github.com/tamavisor/tamavisor/firmware/vdev/console"
+	"github.com/tamavisor/tamavisor/firmware/vdev/psci"
+	"github.com/tamavisor/tamavisor/firmware/vdev/vpl011"
+)
 
 // MaxCPUs bounds the number of cores the shared region has room for.
 const MaxCPUs = 8
@@ -56,6 +60,8 @@ type Shared struct {
 	// is mapped (read-only, on every core); size 0 when it has none.
 	PayloadBase uint64
 	PayloadSize uint64
+	// ConsoleFocus is which partition keyboard input goes to.
+	ConsoleFocus vconsole.State
 	// Partition holds what the cores of one partition share.
 	Partition [MaxPartitions]PartitionState
 }
@@ -82,4 +88,6 @@ type PartitionState struct {
 	// PSCI is the vCPUs' power state and the partition's pending
 	// SYSTEM_OFF or SYSTEM_RESET.
 	PSCI psci.State
+	// UART is the partition's virtual PL011 (console: virtual).
+	UART vpl011.State
 }
