@@ -30,7 +30,7 @@ const (
 	RXFIFOSize = 64
 	// LineSize is the longest output line, in bytes the filter kept; a
 	// longer one is cut and goes out in pieces, each with the prefix.
-	LineSize = 160
+	LineSize = 512
 )
 
 // Register offsets (DDI 0183, Table 3-1) that driver/pl011 does not name.
