@@ -1,5 +1,6 @@
 # Tamavisor. A newcomer needs two commands:
-#   make qemu   build the hypervisor and boot it under QEMU (Ctrl-A X quits)
+#   make qemu   build the hypervisor, the demo's guests and its image from
+#               configs/qemu-virt.yaml, and boot it under QEMU (Ctrl-A X quits)
 #   make test   run every test; QEMU tests run when the TamaGo compiler is there
 
 SHELL     := /bin/bash
@@ -23,7 +24,7 @@ FIRMWARE  ?= $(BUILD)/tamavisor.elf
 # Debian packages the build and tests use: commands and the package that has each.
 DEPS := qemu-system-aarch64:qemu-system-arm dtc:device-tree-compiler
 
-.PHONY: all firmware qemu test vet bench deps clean
+.PHONY: all firmware qemu test test-guests vet bench deps clean
 
 all: firmware
 
@@ -32,13 +33,22 @@ firmware:
 	$(TAMAGOENV) $(TAMAGO) build -trimpath -tags linkcpuinit,$(FIRMWARE_TAGS) \
 		-ldflags "-T $(TEXT_START) -R 0x1000" -o $(FIRMWARE) ./firmware
 
-qemu: deps firmware
-	$(GO) run ./cmd/tamavisor run $(FIRMWARE)
+qemu: deps firmware guests
+	$(GO) run ./cmd/tamavisor run -hypervisor $(FIRMWARE) configs/qemu-virt.yaml
 
-test: deps vet
+test: deps vet test-guests
 	$(GO) test $$($(GO) list ./... | grep -v '/tests$$')
 	@echo "QEMU integration tests (tests/):"
 	$(GO) test -count=1 -v ./tests/ | grep -Ev '^=== (RUN|PAUSE|CONT)'
+
+# The guests the QEMU tests boot. The bare-metal ones need the TamaGo
+# compiler; without it they are not built and the tests that boot them skip.
+test-guests:
+	@if [ -x "$(TAMAGO_GO)" ]; then \
+		$(MAKE) --no-print-directory guests; \
+	else \
+		echo "skipped: building the guest images (no TamaGo compiler at $(TAMAGO_GO)); the QEMU tests that boot them skip"; \
+	fi
 
 # Benchmarks of the code on boot and trap paths, run on the host.
 bench:
@@ -48,7 +58,8 @@ vet:
 	$(GO) vet ./...
 	@if [ -x "$(TAMAGO_GO)" ]; then \
 		echo "$(TAMAGOENV) go vet (firmware, for the target)"; \
-		$(TAMAGOENV) $(TAMAGO) vet -tags linkcpuinit -unsafeptr=false ./firmware/... ./driver/... ./mmu/... ./aarch64/... ./board/...; \
+		$(TAMAGOENV) $(TAMAGO) vet -tags linkcpuinit -unsafeptr=false ./firmware/... ./driver/... ./mmu/... ./aarch64/... ./board/... \
+			./guests/el1/... ./guests/ecu/... ./guests/attack/...; \
 	else \
 		echo "skipped: vet of the firmware for the target (no TamaGo compiler at $(TAMAGO_GO))"; \
 	fi
@@ -86,7 +97,7 @@ GUESTKIT   := $(GO) run ./guests/linux/cmd/guestkit
 GUESTKIT_SOURCES := $(filter-out %_test.go,$(wildcard guests/linux/*.go guests/linux/cmd/guestkit/*.go))
 
 .PHONY: guests
-guests: $(GUESTS)/Image $(GUESTS)/initramfs.cpio.gz
+guests: $(GUESTS)/Image $(GUESTS)/initramfs.cpio.gz guest-elfs
 
 # One recipe for both packages: one apt-get update.
 $(GUEST_APT)/debs/linux-kernel.deb $(GUEST_APT)/debs/busybox.deb &: $(GUEST_PINS)
@@ -98,3 +109,27 @@ $(GUESTS)/Image: $(GUEST_APT)/debs/linux-kernel.deb $(GUESTKIT_SOURCES)
 
 $(GUESTS)/initramfs.cpio.gz: $(GUEST_APT)/debs/busybox.deb guests/linux/init $(GUESTKIT_SOURCES)
 	$(GUESTKIT) initramfs -pins $(GUEST_PINS) -o $@ $<
+
+# The bare-metal guests configs/qemu-virt.yaml boots at EL1,
+# in build/guests/: the ECU control loop (guests/ecu) and the isolation
+# attacker (guests/attack), TamaGo programs on guests/el1, built like the
+# firmware. Each is linked inside its partition's memory: the Go runtime's
+# RAM starts at the partition base (the program's board.go) and the text
+# 64 KiB above it; el1 keeps the guest's translation tables in between.
+# Always rebuilt: the Go build cache knows what changed.
+GUEST_ELF_DIR     := $(BUILD)/guests
+ECU_TEXT_START    := 0x70010000
+ATTACK_TEXT_START := 0x74010000
+
+.PHONY: guest-elfs $(GUEST_ELF_DIR)/ecu.elf $(GUEST_ELF_DIR)/attack.elf
+guest-elfs: $(GUEST_ELF_DIR)/ecu.elf $(GUEST_ELF_DIR)/attack.elf
+
+$(GUEST_ELF_DIR)/ecu.elf:
+	@mkdir -p $(dir $@)
+	$(TAMAGOENV) $(TAMAGO) build -trimpath -tags linkcpuinit \
+		-ldflags "-T $(ECU_TEXT_START) -R 0x1000" -o $@ ./guests/ecu
+
+$(GUEST_ELF_DIR)/attack.elf:
+	@mkdir -p $(dir $@)
+	$(TAMAGOENV) $(TAMAGO) build -trimpath -tags linkcpuinit \
+		-ldflags "-T $(ATTACK_TEXT_START) -R 0x1000" -o $@ ./guests/attack

@@ -1,0 +1,89 @@
+//go:build !tamago
+
+package main
+
+import (
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/tamavisor/tamavisor/guests/el1/el1test"
+)
+
+// TestAttackFitsItsPartition checks the ELF the Makefile builds against the
+// test partition of configs/qemu-virt.yaml.
+func TestAttackFitsItsPartition(t *testing.T) {
+	el1test.RequireTools(t)
+	layout := el1test.ReadLayout(t, el1test.Build(t, "attack.elf"))
+	for _, p := range layout.CheckFits(el1test.Partition(t, "test")) {
+		t.Error(p)
+	}
+}
+
+// attemptLine is one attempt's report; the outcome is checked separately.
+var attemptLine = regexp.MustCompile(`^attack: (.+): (ok|abort \(EC 0x[0-9a-f]+ .+\)|psci -?\w+ \(.+\)|returned 0x[0-9a-f]+)$`)
+
+// TestAttackStandalone boots the attacker alone under QEMU at EL1, where
+// most attempts simply work, and checks the harness: one line per attempt,
+// in order, the harness's own unmapped read and BRK reported as aborts,
+// and the program going on to "attack: done".
+func TestAttackStandalone(t *testing.T) {
+	emulator := el1test.RequireTools(t)
+	elf := el1test.Build(t, "attack.elf")
+	r := el1test.Boot(t, emulator, elf, 2*time.Minute, `^attack: up at EL1$`, `^attack: done$`)
+
+	// Name prefixes of the attempts, in the order they must run, and the
+	// outcome each must have standalone when it is fixed there.
+	want := []struct {
+		name    string
+		outcome string
+	}{
+		{`read own RAM at 0x74[0-9a-f]{6}`, `ok`},
+		{`write own RAM at 0x74[0-9a-f]{6}`, `ok`},
+		{`read just below own RAM at 0x73fffff8`, ``},
+		{`read just above own RAM at 0x75000000`, ``},
+		{`read another partition's RAM at 0x70000000`, ``},
+		{`read hypervisor memory at 0x40000000`, ``},
+		{`write hypervisor memory at 0x40000000`, ``},
+		{`read hypervisor memory at 0x48000000`, ``},
+		{`write hypervisor memory at 0x48000000`, ``},
+		{`read GIC distributor at 0x8000000`, ``},
+		{`read SMMU at 0x9050000`, ``},
+		{`read unassigned device at 0x9010000`, ``},
+		{`PSCI CPU_ON another partition's core 0x2`, `psci `},
+		{`PSCI CPU_ON own core 0x0 at 0x70000000 outside own RAM`, `psci `},
+		{`PSCI_VERSION`, `psci `},
+		{`unknown HVC 0xc2000042`, ``},
+		{`unknown SMC 0xc2000042`, ``},
+		{`harness: read unmapped address 0x0`, `abort \(EC 0x25 Data Abort taken without a change in Exception level: translation fault at level \d\)`},
+		{`harness: BRK`, `abort \(EC 0x3c BRK instruction execution in AArch64 state\)`},
+	}
+	var attempts []string
+	started := false
+	for _, line := range r.Output {
+		switch {
+		case line == "attack: up at EL1":
+			started = true
+		case line == "attack: done":
+			started = false
+		case started:
+			attempts = append(attempts, line)
+		}
+	}
+	if len(attempts) != len(want) {
+		t.Fatalf("%d attempt lines, want %d:\n%q", len(attempts), len(want), attempts)
+	}
+	for i, w := range want {
+		m := attemptLine.FindStringSubmatch(attempts[i])
+		if m == nil {
+			t.Errorf("line %d %q is not `attack: <name>: <outcome>`", i, attempts[i])
+			continue
+		}
+		if !regexp.MustCompile(`^` + w.name + `$`).MatchString(m[1]) {
+			t.Errorf("attempt %d is %q, want %q", i, m[1], w.name)
+		}
+		if !regexp.MustCompile(`^` + w.outcome).MatchString(m[2]) {
+			t.Errorf("%s: outcome %q, want %q", m[1], m[2], w.outcome)
+		}
+	}
+}

@@ -1,0 +1,99 @@
+//go:build tamago && arm64
+
+// Command attack is the isolation attacker: a bare-metal Go guest at EL1
+// that tries to reach what its partition was not given (other partitions'
+// memory, the hypervisor's, the interrupt controller, the SMMU, devices,
+// other cores) and prints one line per attempt with what happened, then
+// "attack: done". Every attempt survives the exception it may raise: el1's
+// Try resumes after the faulting instruction. The attempts are in package
+// attempt. Build it with `make guest-elfs`.
+package main
+
+import (
+	"unsafe"
+
+	"github.com/tamavisor/tamavisor/aarch64"
+	"github.com/tamavisor/tamavisor/board"
+	"github.com/tamavisor/tamavisor/board/qemuvirt"
+	"github.com/tamavisor/tamavisor/driver/mmio"
+	"github.com/tamavisor/tamavisor/guests/attack/attempt"
+	"github.com/tamavisor/tamavisor/guests/el1"
+	"github.com/tamavisor/tamavisor/mmu"
+)
+
+// Defined in instructions_arm64.s.
+func breakpoint()
+func parkedAddress() uint64
+
+// scratch is the word of its own memory the attacker reads and writes.
+var scratch uint64
+
+// The rest of the system, as configs/qemu-virt.yaml lays it out.
+const (
+	ecuBase = 0x7000_0000 // partition "ecu"
+	ecuSize = 64 << 20
+	ecuCore = 2
+	// hypervisorData is the hypervisor's own memory (shared region and
+	// per-core slots); hypervisorPayload is where its fixed memory ends
+	// and the partition table and guest images it loads begin.
+	hypervisorData    = qemuvirt.HypervisorBase
+	hypervisorPayload = qemuvirt.HypervisorBase + qemuvirt.HypervisorSize
+)
+
+func main() {
+	out := el1.Output()
+	out.WriteString("attack: up at EL1\n")
+	target := attempt.Target{
+		OwnRAM:      board.Region{Base: partitionBase, Size: partitionSize},
+		Scratch:     uint64(uintptr(unsafe.Pointer(&scratch))),
+		OwnMPIDR:    aarch64.MPIDR(el1.MPIDR()).Affinity(),
+		ParkedEntry: parkedAddress(),
+		OtherRAM:    board.Region{Base: ecuBase, Size: ecuSize},
+		OtherCore:   qemuvirt.MPIDR(ecuCore),
+		Hypervisor:  []uint64{hypervisorData, hypervisorPayload},
+		GICD:        qemuvirt.GICDBase,
+		SMMU:        qemuvirt.SMMUBase,
+		Unassigned:  qemuvirt.RTCBase,
+	}
+	for _, a := range attempt.Plan(target) {
+		if a.Map {
+			if err := mapPage(a.Address); err != nil {
+				out.WriteString("attack: " + a.Name + ": not attempted: mapping its page failed: " + err.Error() + "\n")
+				continue
+			}
+		}
+		var value uint64
+		fault, faulted := el1.Try(func() { value = run(a) })
+		out.WriteString(attempt.Line(a, attempt.Result(a, value, fault, faulted)) + "\n")
+	}
+	out.WriteString("attack: done\n")
+}
+
+// mapPage maps the page of addr into the attacker's stage 1, unless it is
+// mapped already.
+func mapPage(addr uint64) error {
+	page, end := el1.Pages(addr, 8)
+	if el1.Mapped(page) {
+		return nil
+	}
+	return el1.Map(mmu.Region{Name: "probe", VA: page, PA: page, Size: end - page, Attr: attempt.ProbeAttributes})
+}
+
+// run performs a; a call's x0 is its result.
+func run(a attempt.Attempt) uint64 {
+	switch a.Kind {
+	case attempt.Read64:
+		return mmio.Read64(a.Address)
+	case attempt.Write64:
+		mmio.Write64(a.Address, a.Value)
+	case attempt.Read32:
+		return uint64(mmio.Read32(a.Address))
+	case attempt.HVC:
+		return el1.HVC(a.Function, a.Args[0], a.Args[1], a.Args[2])
+	case attempt.SMC:
+		return el1.SMC(a.Function, a.Args[0], a.Args[1], a.Args[2])
+	case attempt.Breakpoint:
+		breakpoint()
+	}
+	return 0
+}

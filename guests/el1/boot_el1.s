@@ -1,0 +1,165 @@
+//go:build tamago && arm64
+
+#include "go_asm.h"
+#include "textflag.h"
+
+// Go's assembler knows every EL1 system register and instruction used here
+// and in vectors_el1.s (MSR and MRS of *_EL1, TLBI VMALLE1, HVC, SMC,
+// FSTPQ), so nothing needs a WORD encoding.
+
+// cpuinit is the program's first instruction (the ELF entry, through the
+// runtime's rt0), entered at EL1 with the MMU off and x0 = the address of
+// the partition's device tree. It keeps x0, lets Go use FP/SIMD, puts
+// SCTLR_EL1 in a known state, installs the vectors, sets the stack below
+// the exception stack and starts the Go runtime, whose Hwinit0 checks the
+// exception level and turns the MMU on.
+TEXT cpuinit(SB),NOSPLIT|NOFRAME,$0
+	MOVD	$·bootArgument(SB), R1
+	MOVD	R0, (R1)
+
+	// Exceptions use SP_EL1, the stack the program runs on (D1.6.2).
+	MSR	$1, SPSel
+	MOVD	$const_cpacrEL1FPEN, R0
+	MSR	R0, CPACR_EL1
+	MOVD	$const_sctlrEL1Off, R0
+	MSR	R0, SCTLR_EL1
+	MOVD	$·vectors(SB), R0
+	MSR	R0, VBAR_EL1
+	ISB	$15
+
+	MOVD	runtime∕goos·RamStart(SB), R1
+	MOVD	runtime∕goos·RamSize(SB), R2
+	ADD	R2, R1, R1
+	MOVD	runtime∕goos·RamStackOffset(SB), R2
+	SUB	R2, R1, R1
+	MOVD	R1, RSP
+	B	_rt0_tamago_start(SB)
+
+// func enableMMU(ttbr0, tcr, mair, sctlr uint64)
+// Translation registers first, then a full TLB invalidate, then
+// SCTLR_EL1.M, each step completed by a barrier before the next (DDI 0487
+// D8, "Synchronization requirements" of the translation system registers).
+TEXT ·enableMMU(SB),NOSPLIT,$0-32
+	MOVD	mair+16(FP), R0
+	MSR	R0, MAIR_EL1
+	MOVD	tcr+8(FP), R0
+	MSR	R0, TCR_EL1
+	MOVD	ttbr0+0(FP), R0
+	MSR	R0, TTBR0_EL1
+	ISB	$15
+	TLBI	VMALLE1
+	DSB	$15
+	ISB	$15
+	MOVD	sctlr+24(FP), R0
+	MSR	R0, SCTLR_EL1
+	ISB	$15
+	RET
+
+// func invalidateTLB()
+// After Map wrote new entries: make the writes visible to the table walker,
+// drop any cached translation, and resynchronize the instruction stream.
+TEXT ·invalidateTLB(SB),NOSPLIT,$0
+	DSB	$14	// ST
+	TLBI	VMALLE1
+	DSB	$15
+	ISB	$15
+	RET
+
+// func imageBounds() (text, etext, noptrdata, end uint64)
+TEXT ·imageBounds(SB),NOSPLIT,$0-32
+	MOVD	$runtime·text(SB), R0
+	MOVD	R0, text+0(FP)
+	MOVD	$runtime·etext(SB), R0
+	MOVD	R0, etext+8(FP)
+	MOVD	$runtime·noptrdata(SB), R0
+	MOVD	R0, noptrdata+16(FP)
+	MOVD	$runtime·end(SB), R0
+	MOVD	R0, end+24(FP)
+	RET
+
+// func runtimeRAM() (start, size uint64)
+TEXT ·runtimeRAM(SB),NOSPLIT,$0-16
+	MOVD	runtime∕goos·RamStart(SB), R0
+	MOVD	R0, start+0(FP)
+	MOVD	runtime∕goos·RamSize(SB), R0
+	MOVD	R0, size+8(FP)
+	RET
+
+// func currentEL() uint64
+TEXT ·currentEL(SB),NOSPLIT,$0-8
+	MRS	CurrentEL, R0
+	LSR	$2, R0, R0
+	AND	$3, R0, R0
+	MOVD	R0, ret+0(FP)
+	RET
+
+// func readCounter() uint64
+// The ISB keeps the read from being taken early: counter reads are not
+// ordered with other instructions (DDI 0487, the Generic Timer chapter).
+TEXT ·readCounter(SB),NOSPLIT,$0-8
+	ISB	$15
+	MRS	CNTVCT_EL0, R0
+	MOVD	R0, ret+0(FP)
+	RET
+
+// func readCounterFrequency() uint64
+TEXT ·readCounterFrequency(SB),NOSPLIT,$0-8
+	MRS	CNTFRQ_EL0, R0
+	MOVD	R0, ret+0(FP)
+	RET
+
+// func readMPIDR() uint64
+TEXT ·readMPIDR(SB),NOSPLIT,$0-8
+	MRS	MPIDR_EL1, R0
+	MOVD	R0, ret+0(FP)
+	RET
+
+// func HVC(fn, a1, a2, a3 uint64) uint64
+// SMC Calling Convention (DEN 0028): function ID in x0, arguments in
+// x1..x3, result in x0; x0..x17 may change, which Go's ABI0 allows.
+TEXT ·HVC(SB),NOSPLIT,$0-40
+	MOVD	fn+0(FP), R0
+	MOVD	a1+8(FP), R1
+	MOVD	a2+16(FP), R2
+	MOVD	a3+24(FP), R3
+	HVC	$0
+	MOVD	R0, ret+32(FP)
+	RET
+
+// func SMC(fn, a1, a2, a3 uint64) uint64
+TEXT ·SMC(SB),NOSPLIT,$0-40
+	MOVD	fn+0(FP), R0
+	MOVD	a1+8(FP), R1
+	MOVD	a2+16(FP), R2
+	MOVD	a3+24(FP), R3
+	SMC	$0
+	MOVD	R0, ret+32(FP)
+	RET
+
+// func zeroWords(dst, size uint64)
+// Plain 8-byte stores: with the MMU off memory is Device memory, where the
+// DC ZVA of the runtime's memclr faults.
+TEXT ·zeroWords(SB),NOSPLIT,$0-16
+	MOVD	dst+0(FP), R0
+	MOVD	size+8(FP), R2
+zero:
+	CBZ	R2, zeroed
+	MOVD.P	ZR, 8(R0)
+	SUB	$8, R2, R2
+	B	zero
+zeroed:
+	RET
+
+// func waitForEvent()
+TEXT ·waitForEvent(SB),NOSPLIT,$0
+	WFE
+	RET
+
+// func haltForever()
+// Every interrupt masked; the core waits for nothing. Under Tamavisor the
+// WFI traps and the core stays with the hypervisor.
+TEXT ·haltForever(SB),NOSPLIT|NOFRAME,$0
+	MSR	$15, DAIFSet
+halt:
+	WFI
+	B	halt

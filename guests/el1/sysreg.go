@@ -1,0 +1,44 @@
+package el1
+
+import "github.com/tamavisor/tamavisor/board/qemuvirt"
+
+// The board the guests run on. The console is the PL011 Tamavisor
+// emulates for a partition with `console: virtual`, at the board UART's
+// address (DESIGN.md, "Guest-facing contract"); standalone under QEMU it is
+// the real one at the same address.
+const (
+	ConsoleUART = qemuvirt.UART0Base
+	// IPABits is the size of the guest's (intermediate) physical address
+	// space: the board's physical address size.
+	IPABits = qemuvirt.PhysAddrBits
+)
+
+// CPACR_EL1 (DDI 0487 D19.2 CPACR_EL1): FPEN, bits [21:20], 0b11 lets EL1 and EL0
+// use FP/SIMD without a trap. The Go compiler uses SIMD registers for
+// ordinary copies, so this is on before any Go code runs.
+const cpacrEL1FPEN = 0b11 << 20
+
+// SCTLR_EL1 (DDI 0487 D19.2 SCTLR_EL1) bits.
+const (
+	sctlrEL1M    = 1 << 0  // stage-1 MMU enable
+	sctlrEL1C    = 1 << 2  // data caches enable
+	sctlrEL1SA   = 1 << 3  // SP alignment check at EL1
+	sctlrEL1SA0  = 1 << 4  // SP alignment check at EL0
+	sctlrEL1I    = 1 << 12 // instruction caches enable
+	sctlrEL1nTWI = 1 << 16 // EL0 WFI not trapped to EL1
+	sctlrEL1nTWE = 1 << 18 // EL0 WFE not trapped to EL1
+	sctlrEL1WXN  = 1 << 19 // writable implies execute-never
+	// Bits RES1 in ARMv8.0 (EOS, TSCXT, EIS, SPAN, nTLSMD, LSMAOE): the
+	// features that give them meaning are absent on Cortex-A53, and
+	// where present 1 is their backward-compatible setting.
+	sctlrEL1RES1 = 1<<11 | 1<<20 | 1<<22 | 1<<23 | 1<<28 | 1<<29
+
+	// sctlrEL1Off is the state cpuinit sets: MMU and caches off, no
+	// alignment checks, little-endian.
+	sctlrEL1Off = sctlrEL1RES1
+	// sctlrEL1On is the state Hwinit0 turns the MMU on with: MMU, caches,
+	// stack alignment checks and WXN on; no alignment checks (Go code may
+	// make unaligned accesses to normal memory); EL0 gets nothing extra.
+	sctlrEL1On = sctlrEL1RES1 | sctlrEL1M | sctlrEL1C | sctlrEL1SA | sctlrEL1SA0 |
+		sctlrEL1I | sctlrEL1nTWI | sctlrEL1nTWE | sctlrEL1WXN
+)
