@@ -63,8 +63,12 @@ type Options struct {
 	// timeout still apply.
 	Interactive bool
 	// Expect lists patterns that must match console lines, in this
-	// order; the run ends successfully once the last one matched.
+	// order; the run ends successfully once the last one matched (and
+	// every ExpectAny pattern did).
 	Expect []*regexp.Regexp
+	// ExpectAny lists patterns that must each match some console line,
+	// in any order: for events of independent partitions.
+	ExpectAny []*regexp.Regexp
 	// Timeout ends the run with an error; 0 means no limit.
 	Timeout time.Duration
 	// Console, if set, receives the console output as it arrives.
@@ -139,12 +143,12 @@ func Run(ctx context.Context, binary string, p Profile, o Options) (*Result, err
 	var mu sync.Mutex
 	allMet := make(chan struct{})
 	readDone := make(chan struct{})
+	anyMet := make([]bool, len(o.ExpectAny))
+	anyLeft := len(o.ExpectAny)
 	go func() {
 		defer close(readDone)
 		next := 0
-		if len(o.Expect) == 0 {
-			next = -1
-		}
+		waiting := len(o.Expect) > 0 || anyLeft > 0
 		r := bufio.NewReader(stdout)
 		for {
 			line, err := r.ReadString('\n')
@@ -155,14 +159,21 @@ func Run(ctx context.Context, binary string, p Profile, o Options) (*Result, err
 				text := strings.TrimRight(line, "\r\n")
 				mu.Lock()
 				res.Output = append(res.Output, text)
-				if next >= 0 && next < len(o.Expect) {
+				if next < len(o.Expect) {
 					if m := o.Expect[next].FindStringSubmatch(text); m != nil {
 						res.Matches = append(res.Matches, m)
 						next++
-						if next == len(o.Expect) {
-							close(allMet)
-						}
 					}
+				}
+				for i, re := range o.ExpectAny {
+					if !anyMet[i] && re.MatchString(text) {
+						anyMet[i] = true
+						anyLeft--
+					}
+				}
+				if waiting && next == len(o.Expect) && anyLeft == 0 {
+					waiting = false
+					close(allMet)
 				}
 				mu.Unlock()
 			}
@@ -192,26 +203,39 @@ func Run(ctx context.Context, binary string, p Profile, o Options) (*Result, err
 		stop()
 	case err := <-exited:
 		mu.Lock()
-		met := len(res.Matches)
+		waitingFor := pendingAll(o, len(res.Matches), anyMet)
 		mu.Unlock()
-		if met < len(o.Expect) {
-			runErr = fmt.Errorf("%s exited (%v) before %s; stderr: %s", binary, err, pending(o.Expect, met), strings.TrimSpace(stderr.String()))
-		} else if err != nil && len(o.Expect) == 0 {
+		if waitingFor != "" {
+			runErr = fmt.Errorf("%s exited (%v) before %s; stderr: %s", binary, err, waitingFor, strings.TrimSpace(stderr.String()))
+		} else if err != nil && len(o.Expect)+len(o.ExpectAny) == 0 {
 			runErr = fmt.Errorf("%s: %v; stderr: %s", binary, err, strings.TrimSpace(stderr.String()))
 		}
 	case <-ctx.Done():
 		stop()
 		mu.Lock()
-		met := len(res.Matches)
+		waitingFor := pendingAll(o, len(res.Matches), anyMet)
 		mu.Unlock()
-		if len(o.Expect) > 0 || ctx.Err() != context.DeadlineExceeded {
-			runErr = fmt.Errorf("%w after %v waiting for %s", ErrTimeout, o.Timeout, pending(o.Expect, met))
+		if waitingFor != "" || ctx.Err() != context.DeadlineExceeded {
+			runErr = fmt.Errorf("%w after %v waiting for %s", ErrTimeout, o.Timeout, waitingFor)
 		}
 	}
 	mu.Lock()
 	defer mu.Unlock()
 	out := &Result{Output: append([]string(nil), res.Output...), Matches: append([][]string(nil), res.Matches...)}
 	return out, runErr
+}
+
+// pendingAll describes what the run still waits for, "" for nothing.
+func pendingAll(o Options, met int, anyMet []bool) string {
+	if met < len(o.Expect) {
+		return pending(o.Expect, met)
+	}
+	for i, ok := range anyMet {
+		if !ok {
+			return fmt.Sprintf("a console line matching /%s/ (in any order)", o.ExpectAny[i])
+		}
+	}
+	return ""
 }
 
 func pending(expect []*regexp.Regexp, met int) string {

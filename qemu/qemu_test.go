@@ -88,3 +88,19 @@ func TestMissingImage(t *testing.T) {
 	_, err := Run(context.Background(), "/bin/true", p, Options{Image: filepath.Join(t.TempDir(), "missing.elf")})
 	assert.ErrorContains(t, err, "image:")
 }
+
+func TestExpectAnyOrder(t *testing.T) {
+	bin, img := fakeEmulator(t, `echo b done; echo a done; echo tick; sleep 30`)
+	p, _ := ProfileFor("qemu-virt")
+	start := time.Now()
+	_, err := Run(context.Background(), bin, p, Options{Image: img, Timeout: 20 * time.Second,
+		Expect: expect(`tick`), ExpectAny: []*regexp.Regexp{regexp.MustCompile(`a done`), regexp.MustCompile(`b done`)}})
+	require.NoError(t, err)
+	assert.Less(t, time.Since(start), 10*time.Second)
+
+	bin, img = fakeEmulator(t, `echo a done; sleep 30`)
+	_, err = Run(context.Background(), bin, p, Options{Image: img, Timeout: 500 * time.Millisecond,
+		ExpectAny: []*regexp.Regexp{regexp.MustCompile(`a done`), regexp.MustCompile(`b done`)}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "a console line matching /b done/ (in any order)")
+}

@@ -36,8 +36,15 @@ func guestBlob(insns ...uint32) []byte {
 }
 
 // bootConfig builds tamavisor and runs config (with its guest files) under
-// QEMU until every expectation appeared in order.
-func bootConfig(t *testing.T, config string, files map[string][]byte, expect ...string) {
+// QEMU until every expectation appeared in order, and returns what it
+// printed.
+func bootConfig(t *testing.T, config string, files map[string][]byte, expect ...string) string {
+	return bootConfigAny(t, config, files, nil, expect...)
+}
+
+// bootConfigAny is bootConfig with expectations that may match in any
+// order besides the ordered ones.
+func bootConfigAny(t *testing.T, config string, files map[string][]byte, anyOrder []string, expect ...string) string {
 	t.Helper()
 	requireQEMUTools(t)
 	firmwarePath := firmware(t, "")
@@ -59,16 +66,21 @@ func bootConfig(t *testing.T, config string, files map[string][]byte, expect ...
 	for _, e := range expect {
 		args = append(args, "-expect", e)
 	}
+	for _, e := range anyOrder {
+		args = append(args, "-expect-any", e)
+	}
 	out, err := exec.Command(cli, append(args, configPath)...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("tamavisor run: %v\n%s", err, out)
 	}
+	return string(out)
 }
 
-// TestQEMUGuestIsolationAndPolicies runs two raw guests side by side: one
-// reads the hypervisor's memory and is restarted by its on_fault policy,
-// again and again; the other powers itself off with PSCI SYSTEM_OFF,
-// which stops only that partition.
+// TestQEMUGuestIsolationAndPolicies runs three raw guests side by side:
+// one reads the hypervisor's memory and is restarted by its on_fault
+// policy, again and again; one reads another partition's RAM and is
+// stopped by its policy; one powers itself off with PSCI SYSTEM_OFF. Each
+// outcome touches only its own partition.
 func TestQEMUGuestIsolationAndPolicies(t *testing.T) {
 	config := `board: qemu-virt
 hypervisor:
@@ -83,16 +95,26 @@ partitions:
     cpus: [3]
     memory: [{base: 0x74000000, size: 16MiB}]
     kernel: {format: raw, image: quitter.bin}
+  - name: stopper
+    cpus: [1]
+    memory: [{base: 0x78000000, size: 16MiB}]
+    kernel: {format: raw, image: stopper.bin}
+    on_fault: stop
 `
 	files := map[string][]byte{
 		// x0 = 0x40000000 (the hypervisor's memory); ldr x1, [x0]
 		"intruder.bin": guestBlob(movz(0, 0x4000, 16), ldr(1, 0), insnBranch),
 		// x0 = 0x84000008 (PSCI SYSTEM_OFF); hvc #0
 		"quitter.bin": guestBlob(movz(0, 0x0008, 0), movk(0, 0x8400, 16), insnHVC0, insnBranch),
+		// x0 = 0x70000000 (the intruder's RAM); ldr x1, [x0]
+		"stopper.bin": guestBlob(movz(0, 0x7000, 16), ldr(1, 0), insnBranch),
 	}
-	bootConfig(t, config, files,
-		`^all cores up: 4$`,
+	bootConfigAny(t, config, files, []string{
+		`^tamavisor: partition "stopper": vCPU 0: Data Abort .* at IPA 0x70000000 \(pc 0x78000004\): partition stopped$`,
+		`^tamavisor: partition "stopper": stopped$`,
 		`^tamavisor: partition "quitter": stopped \(SYSTEM_OFF\)$`,
+	},
+		`^all cores up: 4$`,
 		// The intruder faults, is restarted and faults again, forever,
 		// whatever the quitter did.
 		`^tamavisor: partition "intruder": vCPU 0: Data Abort from a lower Exception level \(translation fault, level 2\) at IPA 0x40000000 \(pc 0x70000004\): partition restarted$`,

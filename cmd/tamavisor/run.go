@@ -45,6 +45,8 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 	var expect regexpList
 	fs.Var(&expect, "expect", "regular expression a console line must match, in order; repeatable. "+
 		"The run succeeds once the last one matched")
+	var expectAny regexpList
+	fs.Var(&expectAny, "expect-any", "regular expression some console line must match, in any order; repeatable")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: tamavisor run [flags] CONFIG|IMAGE")
 		fmt.Fprintln(stderr, "\nBoots IMAGE (an ELF built by make or tamavisor build) under QEMU; given a")
@@ -102,6 +104,7 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 		Image:       image,
 		Interactive: isTerminal(os.Stdin),
 		Expect:      expect,
+		ExpectAny:   expectAny,
 		Timeout:     *timeout,
 		Console:     stdout,
 	})
@@ -109,8 +112,8 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tamavisor run: %v\n", err)
 		return 1
 	}
-	if len(expect) > 0 {
-		fmt.Fprintf(stderr, "tamavisor run: all %d expectations met\n", len(expect))
+	if n := len(expect) + len(expectAny); n > 0 {
+		fmt.Fprintf(stderr, "tamavisor run: all %d expectations met\n", n)
 	}
 	return 0
 }

@@ -12,6 +12,11 @@ type Transmitter interface {
 // not silence the others, and no core may block forever on the console.
 const lockSpins = 1 << 22
 
+// maxLine is the longest line written out whole: every line the
+// hypervisor prints (a violation report with a partition name of 32 bytes
+// is under 250) and the same as a guest's virtual console line.
+const maxLine = 512
+
 // Console is one core's view of the console all cores share. Each core
 // collects its output a line at a time and writes whole lines under a lock
 // in shared memory, so lines of two cores never interleave mid-line.
@@ -21,8 +26,10 @@ type Console struct {
 	dev   Transmitter
 	owner *uint32 // in the shared region; nil while only one core runs
 	core  uint32
-	line  [160]byte
-	n     int
+	// line holds one line; a longer one goes out in pieces, and only
+	// then can another core's line fall between them.
+	line [maxLine]byte
+	n    int
 }
 
 // Init binds the console to its device and core. owner is the shared lock

@@ -73,9 +73,36 @@ func TestConsoleLongLineIsSplitNotLost(t *testing.T) {
 	dev := &recorder{}
 	var c Console
 	c.Init(dev, 0, nil)
-	long := strings.Repeat("x", 400)
+	long := strings.Repeat("x", maxLine+100)
 	c.Write(long + "\n")
 	assert.Equal(t, long+"\r\n", string(dev.out))
+}
+
+// A violation report of the longest kind stays one line while another
+// core prints: it once went out in two pieces with another core's line
+// between them.
+func TestConsoleReportLinesStayWhole(t *testing.T) {
+	report := `tamavisor: partition "a-partition-name-of-32-bytes-max": vCPU 0: Data Abort from a lower Exception level ` +
+		`(synchronous external abort on translation table walk, level 3) at IPA 0xffffffffff (pc 0xffff800008683424): external abort injected`
+	dev := &recorder{}
+	var lock uint32
+	var wg sync.WaitGroup
+	for core := 0; core < 2; core++ {
+		wg.Add(1)
+		go func(core int) {
+			defer wg.Done()
+			var c Console
+			c.Init(dev, core, &lock)
+			for i := 0; i < 100; i++ {
+				c.Write(report)
+				c.Put('\n')
+			}
+		}(core)
+	}
+	wg.Wait()
+	for _, l := range strings.Split(strings.TrimSuffix(string(dev.out), "\r\n"), "\r\n") {
+		assert.Equal(t, report, l)
+	}
 }
 
 func TestConsoleNumbers(t *testing.T) {

@@ -1,0 +1,157 @@
+package tests
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// requireGuests skips the test when the demo's guest images are not built.
+func requireGuests(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(repoRoot(t), "build", "guests")
+	for _, name := range []string{"ecu.elf", "attack.elf", "Image", "initramfs.cpio.gz"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Skipf("QEMU test skipped: guest image %s not built; make guests builds them (ecu.elf and attack.elf need the TamaGo compiler)", name)
+		}
+	}
+	return dir
+}
+
+// demoConfig returns the demo config with its guest paths made absolute,
+// edited by the old/new pairs.
+func demoConfig(t *testing.T, guests string, edits ...string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot(t), "configs", "qemu-virt.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	config := strings.ReplaceAll(string(b), "../build/guests/", guests+"/")
+	for i := 0; i+1 < len(edits); i += 2 {
+		if strings.Count(config, edits[i]) != 1 {
+			t.Fatalf("%q is not in the demo config exactly once", edits[i])
+		}
+		config = strings.Replace(config, edits[i], edits[i+1], 1)
+	}
+	return config
+}
+
+var heartbeat = regexp.MustCompile(`^\[ecu\] ecu: heartbeat (\d+) loops=(\d+) worst-jitter=(\d+)us canary=(\S+)`)
+
+// checkHeartbeats asserts the ECU's heartbeats count up by one without a
+// gap and its canary stayed intact, and returns the worst jitter seen.
+func checkHeartbeats(t *testing.T, output string, atLeast int) int {
+	t.Helper()
+	last, n, worst := 0, 0, 0
+	for _, line := range strings.Split(output, "\n") {
+		m := heartbeat.FindStringSubmatch(strings.TrimRight(line, "\r"))
+		if m == nil {
+			continue
+		}
+		beat, _ := strconv.Atoi(m[1])
+		jitter, _ := strconv.Atoi(m[3])
+		if beat != last+1 {
+			t.Errorf("heartbeat %d follows %d", beat, last)
+		}
+		if m[4] != "ok" {
+			t.Errorf("heartbeat %d: canary %s", beat, m[4])
+		}
+		last, n, worst = beat, n+1, max(worst, jitter)
+	}
+	if n < atLeast {
+		t.Errorf("%d heartbeats, want at least %d", n, atLeast)
+	}
+	return worst
+}
+
+// attackExpectations is what the attack guest and the hypervisor print,
+// in order, for every attempt: forbidden accesses are logged by the
+// hypervisor with the partition's name and seen by the guest as a
+// synchronous external abort; PSCI refuses what is not the partition's.
+func attackExpectations() []string {
+	e := []string{
+		`^\[test\] attack: up at EL1$`,
+		`^\[test\] attack: read own RAM at 0x[0-9a-f]+: ok$`,
+		`^\[test\] attack: write own RAM at 0x[0-9a-f]+: ok$`,
+	}
+	for _, a := range []struct{ what, ipa string }{
+		{"read just below own RAM", "0x73fffff8"},
+		{"read just above own RAM", "0x75000000"},
+		{"read another partition's RAM", "0x70000000"},
+		{"read hypervisor memory", "0x40000000"},
+		{"write hypervisor memory", "0x40000000"},
+		{"read hypervisor memory", "0x48000000"},
+		{"write hypervisor memory", "0x48000000"},
+		{"read GIC distributor", "0x8000000"},
+		{"read SMMU", "0x9050000"},
+		{"read unassigned device", "0x9010000"},
+	} {
+		e = append(e,
+			`^tamavisor: partition "test": vCPU 0: Data Abort from a lower Exception level \(translation fault, level \d\) at IPA `+a.ipa+` \(pc 0x[0-9a-f]+\): external abort injected$`,
+			`^\[test\] attack: `+regexp.QuoteMeta(a.what)+` at `+a.ipa+`: abort \(EC 0x25 Data Abort taken without a change in Exception level: synchronous external abort\)$`)
+	}
+	return append(e,
+		`^\[test\] attack: PSCI CPU_ON another partition's core 0x2: psci -2 \(invalid parameters\)$`,
+		`^\[test\] attack: PSCI CPU_ON own core 0x0 at 0x70000000 outside own RAM: psci -9 \(invalid address\)$`,
+		`^\[test\] attack: PSCI_VERSION: psci 0x10001 \(version 1\.1\)$`,
+		`^\[test\] attack: unknown HVC 0xc2000042: returned 0xffffffffffffffff$`,
+		`^\[test\] attack: unknown SMC 0xc2000042: returned 0xffffffffffffffff$`,
+		`^\[test\] attack: done$`,
+	)
+}
+
+// TestQEMUDemoIsolation boots the demo config: while the attack guest
+// tries every way out of its partition, the ECU's control loop keeps its
+// heartbeat and its memory canary.
+func TestQEMUDemoIsolation(t *testing.T) {
+	guests := requireGuests(t)
+	expect := append(attackExpectations(),
+		`^\[ecu\] ecu: heartbeat \d+ .*canary=ok$`,
+		`^\[ecu\] ecu: heartbeat \d+ .*canary=ok$`,
+		`^\[ecu\] ecu: heartbeat \d+ .*canary=ok$`)
+	out := bootConfig(t, demoConfig(t, guests), nil, expect...)
+	worst := checkHeartbeats(t, out, 3)
+	t.Logf("ECU worst period jitter under QEMU TCG: %d us", worst)
+	if strings.Contains(out, `partition "ecu": vCPU 0:`) {
+		t.Errorf("the ECU faulted:\n%s", out)
+	}
+}
+
+// TestQEMURestartPolicyLeavesOthersRunning: with on_fault: restart, the
+// attack guest's first forbidden access wipes and restarts it, again and
+// again, while the ECU's heartbeat carries on without a gap.
+func TestQEMURestartPolicyLeavesOthersRunning(t *testing.T) {
+	guests := requireGuests(t)
+	config := demoConfig(t, guests, "    on_fault: abort\n", "    on_fault: restart\n")
+	out := bootConfig(t, config, nil,
+		`^\[test\] attack: up at EL1$`,
+		`^tamavisor: partition "test": vCPU 0: Data Abort .* at IPA 0x73fffff8 .*: partition restarted$`,
+		`^tamavisor: partition "test": vCPU 0 enters at 0x[0-9a-f]+ on core 3$`,
+		`^\[test\] attack: up at EL1$`,
+		`^tamavisor: partition "test": vCPU 0: Data Abort .* at IPA 0x73fffff8 .*: partition restarted$`,
+		`^\[ecu\] ecu: heartbeat \d+ .*canary=ok$`,
+		`^\[ecu\] ecu: heartbeat \d+ .*canary=ok$`,
+	)
+	checkHeartbeats(t, out, 2)
+}
+
+// TestQEMUSystemOffLeavesOthersRunning: a partition that powers itself off
+// with PSCI SYSTEM_OFF stops alone; the ECU goes on.
+func TestQEMUSystemOffLeavesOthersRunning(t *testing.T) {
+	guests := requireGuests(t)
+	config := demoConfig(t, guests,
+		"image: "+guests+"/attack.elf", "image: quitter.bin",
+		"format: elf\n      image: quitter.bin", "format: raw\n      image: quitter.bin")
+	out := bootConfig(t, config, map[string][]byte{
+		"quitter.bin": guestBlob(movz(0, 0x0008, 0), movk(0, 0x8400, 16), insnHVC0, insnBranch),
+	},
+		`^tamavisor: partition "test": stopped \(SYSTEM_OFF\)$`,
+		`^\[ecu\] ecu: heartbeat \d+ .*canary=ok$`,
+		`^\[ecu\] ecu: heartbeat \d+ .*canary=ok$`,
+		`^\[ecu\] ecu: heartbeat \d+ .*canary=ok$`,
+	)
+	checkHeartbeats(t, out, 3)
+}
