@@ -69,12 +69,21 @@ type Options struct {
 	// ExpectAny lists patterns that must each match some console line,
 	// in any order: for events of independent partitions.
 	ExpectAny []*regexp.Regexp
+	// Replies are typed into the console (non-interactive runs): each
+	// once expectation After (an index into Expect) has matched.
+	Replies []Reply
 	// Timeout ends the run with an error; 0 means no limit.
 	Timeout time.Duration
 	// Console, if set, receives the console output as it arrives.
 	Console io.Writer
 	// ExtraArgs are appended to the emulator's command line.
 	ExtraArgs []string
+}
+
+// Reply is text typed into the console once an expectation matched.
+type Reply struct {
+	After int
+	Text  string
 }
 
 // Result is what a run produced.
@@ -132,8 +141,13 @@ func Run(ctx context.Context, binary string, p Profile, o Options) (*Result, err
 	}
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
+	var stdin io.WriteCloser
 	if o.Interactive {
 		cmd.Stdin = os.Stdin
+	} else if len(o.Replies) > 0 {
+		if stdin, err = cmd.StdinPipe(); err != nil {
+			return nil, err
+		}
 	}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", binary, err)
@@ -162,6 +176,11 @@ func Run(ctx context.Context, binary string, p Profile, o Options) (*Result, err
 				if next < len(o.Expect) {
 					if m := o.Expect[next].FindStringSubmatch(text); m != nil {
 						res.Matches = append(res.Matches, m)
+						for _, r := range o.Replies {
+							if r.After == next && stdin != nil {
+								io.WriteString(stdin, r.Text)
+							}
+						}
 						next++
 					}
 				}

@@ -104,3 +104,14 @@ func TestExpectAnyOrder(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "a console line matching /b done/ (in any order)")
 }
+
+func TestRepliesAreTypedAfterTheirExpectation(t *testing.T) {
+	// The fake echoes what it is sent once it prints its prompt.
+	bin, img := fakeEmulator(t, `echo 'login:'; read answer; echo "got $answer"; sleep 30`)
+	p, _ := ProfileFor("qemu-virt")
+	res, err := Run(context.Background(), bin, p, Options{Image: img, Timeout: 10 * time.Second,
+		Expect:  expect(`^login:$`, `^got root$`),
+		Replies: []Reply{{After: 0, Text: "root\n"}}})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"login:", "got root"}, res.Output)
+}

@@ -1,12 +1,18 @@
 package tests
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/tamavisor/tamavisor/qemu"
 )
 
 // requireGuests skips the test when the demo's guest images are not built.
@@ -154,4 +160,40 @@ func TestQEMUSystemOffLeavesOthersRunning(t *testing.T) {
 		`^\[ecu\] ecu: heartbeat \d+ .*canary=ok$`,
 	)
 	checkHeartbeats(t, out, 3)
+}
+
+// TestQEMUTrapCounters moves the console input focus to the hypervisor
+// with the hot key (Ctrl-A three times, three times: infotainment, ecu,
+// test, hypervisor) and asks for the trap counts with t: the ECU's core
+// counts the console writes it emulated, the attacker's core its aborts.
+func TestQEMUTrapCounters(t *testing.T) {
+	guests := requireGuests(t)
+	binary := requireQEMUTools(t)
+	img := buildConfig(t, demoConfig(t, guests), nil)
+	profile, _ := qemu.ProfileFor("qemu-virt")
+	var expect []*regexp.Regexp
+	for _, e := range []string{
+		`^\[test\] attack: done$`,
+		`^\[ecu\] ecu: heartbeat \d+ `,
+		`^tamavisor: console input now goes to the hypervisor`,
+		`^tamavisor: traps core 0: `,
+		`^tamavisor: traps core 1: `,
+		`^tamavisor: traps core 2: irq \d+, mmio (\d+), hvc/smc \d+, sysreg \d+, wfx \d+, abort 0, other \d+$`,
+		`^tamavisor: traps core 3: irq \d+, mmio (\d+), hvc/smc (\d+), sysreg \d+, wfx \d+, abort (\d+), other \d+$`,
+	} {
+		expect = append(expect, regexp.MustCompile(e))
+	}
+	r, err := qemu.Run(context.Background(), binary, profile, qemu.Options{
+		Image: img, Timeout: 90 * time.Second, Expect: expect,
+		Replies: []qemu.Reply{{After: 1, Text: strings.Repeat("\x01", 9) + "t"}},
+	})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, strings.Join(r.Output, "\n"))
+	}
+	ecuMMIO, _ := strconv.Atoi(r.Matches[5][1])
+	attackCalls, _ := strconv.Atoi(r.Matches[6][2])
+	attackAborts, _ := strconv.Atoi(r.Matches[6][3])
+	assert.Greater(t, ecuMMIO, 100, "the ECU's console writes are emulated, one trap each")
+	assert.GreaterOrEqual(t, attackCalls, 5, "the attacker's PSCI and unknown calls")
+	assert.Equal(t, 10, attackAborts, "the attacker's ten forbidden accesses")
 }

@@ -42,6 +42,33 @@ func bootConfig(t *testing.T, config string, files map[string][]byte, expect ...
 	return bootConfigAny(t, config, files, nil, expect...)
 }
 
+// buildConfig builds tamavisor and an image of config with its guest
+// files, and returns the image's path.
+func buildConfig(t *testing.T, config string, files map[string][]byte) string {
+	t.Helper()
+	requireQEMUTools(t)
+	firmwarePath := firmware(t, "")
+	dir := t.TempDir()
+	cli := filepath.Join(dir, "tamavisor")
+	if out, err := exec.Command("go", "build", "-o", cli, "../cmd/tamavisor").CombinedOutput(); err != nil {
+		t.Fatalf("building tamavisor: %v\n%s", err, out)
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	configPath := filepath.Join(dir, "system.yaml")
+	if err := os.WriteFile(configPath, []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	img := filepath.Join(dir, "image.elf")
+	if out, err := exec.Command(cli, "build", "-hypervisor", firmwarePath, "-o", img, configPath).CombinedOutput(); err != nil {
+		t.Fatalf("tamavisor build: %v\n%s", err, out)
+	}
+	return img
+}
+
 // bootConfigAny is bootConfig with expectations that may match in any
 // order besides the ordered ones.
 func bootConfigAny(t *testing.T, config string, files map[string][]byte, anyOrder []string, expect ...string) string {

@@ -1,6 +1,8 @@
 package hv
 
 import (
+	"sync/atomic"
+
 	"github.com/tamavisor/tamavisor/aarch64"
 	"github.com/tamavisor/tamavisor/firmware/vdev"
 )
@@ -19,6 +21,10 @@ const (
 	ExitSMC
 	// ExitInterrupt: an IRQ or FIQ routed to EL2 arrived.
 	ExitInterrupt
+	// ExitSysReg: a trapped system register access (MSR, MRS, SYS).
+	ExitSysReg
+	// ExitWFx: a trapped WFI or WFE.
+	ExitWFx
 	// ExitOther: anything else the guest did that trapped (a system
 	// register access, an SError, an unknown instruction class).
 	ExitOther
@@ -103,6 +109,10 @@ func DecodeExit(f *Frame) Exit {
 	case aarch64.ECInstrAbortLower:
 		e.Kind = ExitAbort
 		e.IPA = faultIPA(f.HPFAR, f.FAR)
+	case aarch64.ECSysReg:
+		e.Kind = ExitSysReg
+	case aarch64.ECWFx:
+		e.Kind = ExitWFx
 	default:
 		e.Kind = ExitOther
 	}
@@ -191,4 +201,48 @@ func InjectExternalAbort(f *Frame, e Exit) Injection {
 		ESREL1: esr, FAREL1: f.FAR, ELREL1: f.ELR, SPSREL1: f.SPSR,
 		Vector: vector, SPSR: spsrDAIF | spsrEL1h,
 	}
+}
+
+// TrapCounts counts one core's guest exits by reason. Only its own core
+// writes it (atomically, so others may read it at any time).
+type TrapCounts struct {
+	IRQ, MMIO, Call, SysReg, WFx, Abort, Other uint64
+	_                                          uint64 // pad to a 64-byte cache line
+}
+
+// Count adds exit e to the counts.
+func (c *TrapCounts) Count(e Exit) {
+	var n *uint64
+	switch e.Kind {
+	case ExitInterrupt:
+		n = &c.IRQ
+	case ExitMMIO:
+		n = &c.MMIO
+	case ExitHVC, ExitSMC:
+		n = &c.Call
+	case ExitSysReg:
+		n = &c.SysReg
+	case ExitWFx:
+		n = &c.WFx
+	case ExitAbort:
+		n = &c.Abort
+	default:
+		n = &c.Other
+	}
+	atomic.AddUint64(n, 1)
+}
+
+// WriteTrapCounts writes one line of core's counts.
+func WriteTrapCounts(c *Console, core int, t *TrapCounts) {
+	c.Write("tamavisor: traps core ")
+	c.Dec(uint64(core))
+	for _, f := range [...]struct {
+		name string
+		n    *uint64
+	}{{": irq ", &t.IRQ}, {", mmio ", &t.MMIO}, {", hvc/smc ", &t.Call}, {", sysreg ", &t.SysReg},
+		{", wfx ", &t.WFx}, {", abort ", &t.Abort}, {", other ", &t.Other}} {
+		c.Write(f.name)
+		c.Dec(atomic.LoadUint64(f.n))
+	}
+	c.Put('\n')
 }

@@ -43,7 +43,8 @@ func TestDecodeExit(t *testing.T) {
 			Exit{Kind: ExitAbort, Class: 0x20, IPA: 0x4000_0000}},
 		{"HVC", 0x400, 0x5a00_0000, 0, 0, Exit{Kind: ExitHVC, Class: 0x16}},
 		{"SMC", 0x400, 0x5e00_0000, 0, 0, Exit{Kind: ExitSMC, Class: 0x17}},
-		{"system register", 0x400, 0x6200_0000, 0, 0, Exit{Kind: ExitOther, Class: 0x18}},
+		{"system register", 0x400, 0x6200_0000, 0, 0, Exit{Kind: ExitSysReg, Class: 0x18}},
+		{"WFI", 0x400, 0x0600_0000, 0, 0, Exit{Kind: ExitWFx, Class: 0x01}},
 		{"IRQ", 0x480, 0, 0, 0, Exit{Kind: ExitInterrupt}},
 		{"SError", 0x580, 0xbe00_0000, 0, 0, Exit{Kind: ExitOther}},
 	} {
@@ -159,4 +160,20 @@ func TestGuestRegisterValues(t *testing.T) {
 	// VM, SWIO, FMO, IMO, AMO, FB, BSU=IS, TSC, RW.
 	assert.Equal(t, uint64(0x8008_063b), HCRGuest)
 	assert.Equal(t, uint64(0x3c5), GuestEntrySPSR)
+}
+
+func TestTrapCounts(t *testing.T) {
+	var c TrapCounts
+	for _, k := range []ExitKind{ExitInterrupt, ExitMMIO, ExitMMIO, ExitHVC, ExitSMC, ExitSysReg, ExitWFx, ExitAbort, ExitOther} {
+		c.Count(Exit{Kind: k})
+	}
+	dev := &recorder{}
+	var con Console
+	con.Init(dev, 0, nil)
+	WriteTrapCounts(&con, 2, &c)
+	assert.Equal(t, "tamavisor: traps core 2: irq 1, mmio 2, hvc/smc 2, sysreg 1, wfx 1, abort 1, other 1\r\n", string(dev.out))
+	assert.Zero(t, testing.AllocsPerRun(100, func() {
+		c.Count(Exit{Kind: ExitMMIO})
+		WriteTrapCounts(&con, 2, &c)
+	}))
 }

@@ -239,17 +239,27 @@ func (vc *vcpu) run() {
 		runGuest()
 		vc.pollInput()
 		e := DecodeExit(&guestFrame)
+		counts := &shared().Traps[thisCore]
 		switch e.Kind {
 		case ExitInterrupt:
+			counts.Count(e)
 		case ExitMMIO:
-			if !vc.emulate(e) && !vc.fault(e) {
+			if vc.emulate(e) {
+				counts.Count(e)
+				break
+			}
+			// Nothing emulates that address: a violation.
+			counts.Count(Exit{Kind: ExitAbort})
+			if !vc.fault(e) {
 				return
 			}
 		case ExitHVC, ExitSMC:
+			counts.Count(e)
 			if !vc.call(e) {
 				return
 			}
 		default:
+			counts.Count(e)
 			if !vc.fault(e) {
 				return
 			}
@@ -294,6 +304,7 @@ func (vc *vcpu) pollInput() {
 		}
 		target, deliver := vc.input.Input(b)
 		if target == vconsole.Hypervisor {
+			hypervisorCommand(deliver)
 			continue
 		}
 		for _, d := range deliver {
@@ -443,4 +454,16 @@ func (vc *vcpu) prefix() {
 func (vc *vcpu) say(s string) {
 	vc.prefix()
 	console.Write(s)
+}
+
+// hypervisorCommand runs what is typed while the hypervisor has the input
+// focus: t prints every core's trap counts.
+func hypervisorCommand(typed []byte) {
+	for _, b := range typed {
+		if b == 't' {
+			for c := 0; c < numCPUs; c++ {
+				WriteTrapCounts(&console, c, &shared().Traps[c])
+			}
+		}
+	}
 }

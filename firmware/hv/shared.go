@@ -60,6 +60,8 @@ type Shared struct {
 	// is mapped (read-only, on every core); size 0 when it has none.
 	PayloadBase uint64
 	PayloadSize uint64
+	// Traps counts each core's guest exits by reason.
+	Traps [MaxCPUs]TrapCounts
 	// ConsoleFocus is which partition keyboard input goes to.
 	ConsoleFocus vconsole.State
 	// Partition holds what the cores of one partition share.
