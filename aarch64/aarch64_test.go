@@ -104,3 +104,17 @@ func TestDecodersAllocateNothing(t *testing.T) {
 	})
 	assert.Zero(t, allocs)
 }
+
+func TestSysRegDecoding(t *testing.T) {
+	// msr icc_sgi1r_el1, x5: op0 3, op2 5, op1 0, CRn 12, Rt 5, CRm 11, write.
+	iss := uint64(3)<<20 | 5<<17 | 0<<14 | 12<<10 | 5<<5 | 11<<1 | 0
+	a := ESR(0x18<<26 | 1<<25 | iss).SysReg()
+	assert.Equal(t, SysRegAccess{Op0: 3, Op1: 0, CRn: 12, CRm: 11, Op2: 5, Register: 5}, a)
+	assert.True(t, a.IsICCSGI1R())
+	// mrs x0, cntp_ctl_el0 (op0 3, op1 3, C14, C2, 1), a read.
+	iss = uint64(3)<<20 | 1<<17 | 3<<14 | 14<<10 | 0<<5 | 2<<1 | 1
+	a = ESR(0x18<<26 | 1<<25 | iss).SysReg()
+	assert.True(t, a.Read)
+	assert.True(t, a.Is(3, 3, 14, 2, 1))
+	assert.False(t, a.IsICCSGI1R())
+}
