@@ -45,30 +45,8 @@ TEXT ·runGuest(SB),NOSPLIT|NOFRAME,$0
 // guest's x0 in TPIDR_EL2, x1 and x2 and the vector saved): it saves the
 // rest of the guest and returns from runGuest.
 TEXT ·guestExit(SB),NOSPLIT|NOFRAME,$0
-	STP	(R3, R4), (Frame_X+24)(R0)
-	STP	(R5, R6), (Frame_X+40)(R0)
-	STP	(R7, R8), (Frame_X+56)(R0)
-	STP	(R9, R10), (Frame_X+72)(R0)
-	STP	(R11, R12), (Frame_X+88)(R0)
-	STP	(R13, R14), (Frame_X+104)(R0)
-	STP	(R15, R16), (Frame_X+120)(R0)
-	STP	(R17, R18_PLATFORM), (Frame_X+136)(R0)
-	STP	(R19, R20), (Frame_X+152)(R0)
-	STP	(R21, R22), (Frame_X+168)(R0)
-	STP	(R23, R24), (Frame_X+184)(R0)
-	STP	(R25, R26), (Frame_X+200)(R0)
-	STP	(R27, g), (Frame_X+216)(R0)
-	STP	(R29, R30), (Frame_X+232)(R0)
-	MRS_TPIDR_EL2_X1
-	MOVD	R1, (Frame_X+0)(R0)
-	MRS_ELR_EL2_X1
-	MOVD	R1, Frame_ELR(R0)
-	MRS_SPSR_EL2_X1
-	MOVD	R1, Frame_SPSR(R0)
-	MRS_ESR_EL2_X1
-	MOVD	R1, Frame_ESR(R0)
-	MRS_FAR_EL2_X1
-	MOVD	R1, Frame_FAR(R0)
+	SAVE_X3_TO_X30
+	SAVE_EXCEPTION_STATE
 	MRS_HPFAR_EL2_X1
 	MOVD	R1, Frame_HPFAR(R0)
 

@@ -6,7 +6,7 @@ import "github.com/tamavisor/tamavisor/aarch64"
 // layout is shared with the assembly (go_asm.h: Frame_X, Frame_ESR, ...).
 type Frame struct {
 	X      [31]uint64 // x0..x30
-	SP     uint64     // SP at the time of the exception
+	SP     uint64     // SP at the time of the exception (EL2's own for a guest exit: the guest's is in SP_EL1)
 	ELR    uint64
 	SPSR   uint64
 	ESR    uint64

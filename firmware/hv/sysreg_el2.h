@@ -65,3 +65,38 @@
 #define MRS_HPFAR_EL2_X1	WORD $0xd53c6081	// mrs x1, hpfar_el2  (D19.2 HPFAR_EL2)
 #define TLBI_VMALLS12E1IS	WORD $0xd50c83df	// tlbi vmalls12e1is  (C5.5)
 #define IC_IALLU		WORD $0xd508751f	// ic iallu           (C5.3)
+
+// SAVE_X3_TO_X30 stores x3..x30 into the Frame at R0, after a vector saved
+// x0 (in TPIDR_EL2), x1 and x2. Every offset fits STP's immediate, so the
+// assembler needs no scratch register (R27 is being saved).
+#define SAVE_X3_TO_X30 \
+	STP	(R3, R4), (Frame_X+24)(R0)	\
+	STP	(R5, R6), (Frame_X+40)(R0)	\
+	STP	(R7, R8), (Frame_X+56)(R0)	\
+	STP	(R9, R10), (Frame_X+72)(R0)	\
+	STP	(R11, R12), (Frame_X+88)(R0)	\
+	STP	(R13, R14), (Frame_X+104)(R0)	\
+	STP	(R15, R16), (Frame_X+120)(R0)	\
+	STP	(R17, R18_PLATFORM), (Frame_X+136)(R0)	\
+	STP	(R19, R20), (Frame_X+152)(R0)	\
+	STP	(R21, R22), (Frame_X+168)(R0)	\
+	STP	(R23, R24), (Frame_X+184)(R0)	\
+	STP	(R25, R26), (Frame_X+200)(R0)	\
+	STP	(R27, g), (Frame_X+216)(R0)	\
+	STP	(R29, R30), (Frame_X+232)(R0)
+
+// SAVE_EXCEPTION_STATE stores the original x0 (from TPIDR_EL2), SP, ELR,
+// SPSR, ESR and FAR into the Frame at R0; it uses R1.
+#define SAVE_EXCEPTION_STATE \
+	MRS_TPIDR_EL2_X1		\
+	MOVD	R1, (Frame_X+0)(R0)	\
+	MOVD	RSP, R1			\
+	MOVD	R1, Frame_SP(R0)	\
+	MRS_ELR_EL2_X1			\
+	MOVD	R1, Frame_ELR(R0)	\
+	MRS_SPSR_EL2_X1			\
+	MOVD	R1, Frame_SPSR(R0)	\
+	MRS_ESR_EL2_X1			\
+	MOVD	R1, Frame_ESR(R0)	\
+	MRS_FAR_EL2_X1			\
+	MOVD	R1, Frame_FAR(R0)

@@ -74,32 +74,8 @@ TEXT ·vectors(SB),NOSPLIT|NOFRAME,$0
 // stack and the g0 stack), gives Go code a g whose stack guard is zero so no
 // stack check can fire, and reports. It never returns to the faulting code.
 TEXT ·exceptionCommon(SB),NOSPLIT|NOFRAME,$0
-	STP	(R3, R4), (Frame_X+24)(R0)
-	STP	(R5, R6), (Frame_X+40)(R0)
-	STP	(R7, R8), (Frame_X+56)(R0)
-	STP	(R9, R10), (Frame_X+72)(R0)
-	STP	(R11, R12), (Frame_X+88)(R0)
-	STP	(R13, R14), (Frame_X+104)(R0)
-	STP	(R15, R16), (Frame_X+120)(R0)
-	STP	(R17, R18_PLATFORM), (Frame_X+136)(R0)
-	STP	(R19, R20), (Frame_X+152)(R0)
-	STP	(R21, R22), (Frame_X+168)(R0)
-	STP	(R23, R24), (Frame_X+184)(R0)
-	STP	(R25, R26), (Frame_X+200)(R0)
-	STP	(R27, g), (Frame_X+216)(R0)
-	STP	(R29, R30), (Frame_X+232)(R0)
-	MRS_TPIDR_EL2_X1
-	MOVD	R1, (Frame_X+0)(R0)
-	MOVD	RSP, R1
-	MOVD	R1, Frame_SP(R0)
-	MRS_ELR_EL2_X1
-	MOVD	R1, Frame_ELR(R0)
-	MRS_SPSR_EL2_X1
-	MOVD	R1, Frame_SPSR(R0)
-	MRS_ESR_EL2_X1
-	MOVD	R1, Frame_ESR(R0)
-	MRS_FAR_EL2_X1
-	MOVD	R1, Frame_FAR(R0)
+	SAVE_X3_TO_X30
+	SAVE_EXCEPTION_STATE
 
 	MOVD	$const_exceptionStackTop, R1
 	MOVD	R1, RSP
