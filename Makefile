@@ -58,7 +58,7 @@ vet:
 	$(GO) vet ./...
 	@if [ -x "$(TAMAGO_GO)" ]; then \
 		echo "$(TAMAGOENV) go vet (firmware, for the target)"; \
-		$(TAMAGOENV) $(TAMAGO) vet -tags linkcpuinit -unsafeptr=false ./firmware/... ./driver/... ./mmu/... ./aarch64/... ./board/... \
+		$(TAMAGOENV) $(TAMAGO) vet -tags linkcpuinit -unsafeptr=false ./firmware/... ./driver/... ./mmu/... ./aarch64/... ./board/... ./gic/... \
 			./guests/el1/... ./guests/ecu/... ./guests/attack/...; \
 	else \
 		echo "skipped: vet of the firmware for the target (no TamaGo compiler at $(TAMAGO_GO))"; \
