@@ -70,7 +70,7 @@ const VABits = 39
 // of the partition that runs on this core, which the hypervisor loads and
 // wipes. Nothing else is mapped: not the other cores' slots, not the page
 // tables, not other partitions' memory.
-func CoreLayout(h board.Hypervisor, img Image, core int, uart, payload board.Region, partitionRAM []table.RAMRegion) Layout {
+func CoreLayout(h board.Hypervisor, img Image, core int, dev Devices, payload board.Region, partitionRAM []table.RAMRegion) Layout {
 	var l Layout
 	slot := h.Slot(core)
 	ramStart := h.RAMStart()
@@ -82,7 +82,13 @@ func CoreLayout(h board.Hypervisor, img Image, core int, uart, payload board.Reg
 		Size: ramStart + h.SlotSize - privateVA, Attr: mmu.RWData})
 	shared := h.Shared()
 	l.add(mmu.Region{Name: "shared", VA: shared.Base, PA: shared.Base, Size: shared.Size, Attr: mmu.RWData})
-	l.add(mmu.Region{Name: "uart", VA: uart.Base, PA: uart.Base, Size: alignUp(uart.Size, mmu.PageSize), Attr: mmu.MMIO})
+	l.add(mmu.Region{Name: "uart", VA: dev.UART.Base, PA: dev.UART.Base, Size: alignUp(dev.UART.Size, mmu.PageSize), Attr: mmu.MMIO})
+	if dev.GICD.Size > 0 {
+		l.add(mmu.Region{Name: "gicd", VA: dev.GICD.Base, PA: dev.GICD.Base, Size: dev.GICD.Size, Attr: mmu.MMIO})
+	}
+	if gicr := dev.GICRFrame(core); gicr.Size > 0 {
+		l.add(mmu.Region{Name: "gicr", VA: gicr.Base, PA: gicr.Base, Size: gicr.Size, Attr: mmu.MMIO})
+	}
 	if payload.Size > 0 {
 		l.add(mmu.Region{Name: "payload", VA: payload.Base, PA: payload.Base, Size: alignUp(payload.Size, mmu.PageSize), Attr: mmu.ROData})
 	}
@@ -111,6 +117,25 @@ func PayloadSpan(tableLength, payloadLength, limit uint64) uint64 {
 		span = mmu.PageSize
 	}
 	return min(span, limit&^(mmu.PageSize-1))
+}
+
+// Devices are the hypervisor's own devices: its console UART and the GIC
+// (distributor, and the redistributor region whose frames, RedistStride
+// each, belong to the cores in order). A core maps the distributor and its
+// own redistributor frames only.
+type Devices struct {
+	UART         board.Region
+	GICD         board.Region
+	GICR         board.Region
+	RedistStride uint64
+}
+
+// GICRFrame is core's redistributor (RD_base and SGI_base frames).
+func (d Devices) GICRFrame(core int) board.Region {
+	if d.RedistStride == 0 {
+		return board.Region{}
+	}
+	return board.Region{Base: d.GICR.Base + uint64(core)*d.RedistStride, Size: d.RedistStride}
 }
 
 // TablePool returns the physical range of core's translation-table pages:
@@ -144,6 +169,7 @@ func BootScratch(h board.Hypervisor, cores int) (base, end uint64) {
 // table and builds the final tables with caches on, instead of doing so
 // uncached, where every access is a device access and unaligned ones fault.
 func BootLayout(h board.Hypervisor, img Image, uart, payload board.Region) Layout {
+	// The GIC is not needed before the final tables.
 	var l Layout
 	textEnd := alignUp(img.TextEnd, mmu.PageSize)
 	l.add(mmu.Region{Name: "hypervisor below text", VA: h.Memory.Base, PA: h.Memory.Base, Size: img.TextStart - h.Memory.Base, Attr: mmu.RWData})

@@ -33,7 +33,7 @@ func buildCore(t *testing.T, core int) *mmu.Tables {
 	mem := &mmu.HeapMemory{Base: base, Limit: int((end - base) / mmu.PageSize)}
 	var tb mmu.Tables
 	require.NoError(t, tb.Init(mem, VABits, mmu.EL2Stage1))
-	l := CoreLayout(h, testImage, core, board.Region{Base: qemuvirt.UART0Base, Size: qemuvirt.UART0Size}, board.Region{}, nil)
+	l := CoreLayout(h, testImage, core, Devices{UART: board.Region{Base: qemuvirt.UART0Base, Size: qemuvirt.UART0Size}}, board.Region{}, nil)
 	require.NoError(t, tb.MapRegions(l.Regions()), "core %d layout", core)
 	return &tb
 }
@@ -132,7 +132,7 @@ func TestBadBoardLayoutNamesTheRegion(t *testing.T) {
 			mem := &mmu.HeapMemory{}
 			var tb mmu.Tables
 			require.NoError(t, tb.Init(mem, VABits, mmu.EL2Stage1))
-			l := CoreLayout(tc.h, testImage, 1, tc.uart, board.Region{}, nil)
+			l := CoreLayout(tc.h, testImage, 1, Devices{UART: tc.uart}, board.Region{}, nil)
 			err := tb.MapRegions(l.Regions())
 			require.Error(t, err)
 			assert.Equal(t, tc.msg, err.Error())
@@ -159,7 +159,7 @@ func TestLayoutAllocatesNothing(t *testing.T) {
 	var l Layout
 	ram := [2]table.RAMRegion{{CPUMask: 0b11, PhysBase: 0x5000_0000, Size: 512 << 20}, {CPUMask: 0b100, PhysBase: 0x7000_0000, Size: 64 << 20}}
 	allocs := testing.AllocsPerRun(100, func() {
-		l = CoreLayout(h, testImage, 2, uart, board.Region{Base: 0x4800_0000, Size: 0x10_0000}, ram[:])
+		l = CoreLayout(h, testImage, 2, Devices{UART: uart}, board.Region{Base: 0x4800_0000, Size: 0x10_0000}, ram[:])
 		_ = l.Regions()
 	})
 	assert.Zero(t, allocs)
@@ -171,7 +171,7 @@ func TestPayloadIsMappedReadOnly(t *testing.T) {
 	var tb mmu.Tables
 	require.NoError(t, tb.Init(mem, VABits, mmu.EL2Stage1))
 	payload := board.Region{Base: h.Memory.End(), Size: 0x123_4567}
-	l := CoreLayout(h, testImage, 0, board.Region{Base: qemuvirt.UART0Base, Size: 0x1000}, payload, nil)
+	l := CoreLayout(h, testImage, 0, Devices{UART: board.Region{Base: qemuvirt.UART0Base, Size: 0x1000}}, payload, nil)
 	require.NoError(t, tb.MapRegions(l.Regions()))
 	for _, va := range []uint64{0x4800_0000, 0x4920_0000, 0x4923_4fff} {
 		tr, ok := tb.Walk(va)
@@ -212,7 +212,7 @@ func TestCoreMapsOnlyItsPartitionsRAM(t *testing.T) {
 		mem := &mmu.HeapMemory{}
 		var tb mmu.Tables
 		require.NoError(t, tb.Init(mem, VABits, mmu.EL2Stage1))
-		l := CoreLayout(h, testImage, core, board.Region{Base: qemuvirt.UART0Base, Size: 0x1000}, board.Region{}, ram)
+		l := CoreLayout(h, testImage, core, Devices{UART: board.Region{Base: qemuvirt.UART0Base, Size: 0x1000}}, board.Region{}, ram)
 		require.NoError(t, tb.MapRegions(l.Regions()))
 		for _, r := range ram {
 			tr, ok := tb.Walk(r.PhysBase)
@@ -234,10 +234,10 @@ func TestLayoutOverflowIsReported(t *testing.T) {
 	for i := 0; i < MaxLayoutRegions; i++ {
 		ram = append(ram, table.RAMRegion{CPUMask: 1, PhysBase: 0x5000_0000 + uint64(i)<<21, Size: 1 << 21})
 	}
-	l := CoreLayout(h, testImage, 0, board.Region{Base: qemuvirt.UART0Base, Size: 0x1000}, board.Region{}, ram)
+	l := CoreLayout(h, testImage, 0, Devices{UART: board.Region{Base: qemuvirt.UART0Base, Size: 0x1000}}, board.Region{}, ram)
 	assert.True(t, l.Overflowed())
 	assert.Len(t, l.Regions(), MaxLayoutRegions)
-	l = CoreLayout(h, testImage, 1, board.Region{Base: qemuvirt.UART0Base, Size: 0x1000}, board.Region{}, ram)
+	l = CoreLayout(h, testImage, 1, Devices{UART: board.Region{Base: qemuvirt.UART0Base, Size: 0x1000}}, board.Region{}, ram)
 	assert.False(t, l.Overflowed(), "core 1 runs none of these regions")
 }
 
@@ -268,4 +268,26 @@ func TestBootLayout(t *testing.T) {
 	assert.False(t, ok, "beyond the payload")
 	_, ok = tb.Walk(0x5000_0000)
 	assert.False(t, ok, "partition RAM is not part of the interim map")
+}
+
+// Each core maps the distributor and its own redistributor frames, not
+// another core's.
+func TestCoreMapsItsOwnRedistributor(t *testing.T) {
+	h := qemuvirt.Board.Hypervisor
+	g := qemuvirt.Board.GIC
+	dev := Devices{UART: board.Region{Base: qemuvirt.UART0Base, Size: 0x1000}, GICD: g.Dist, GICR: g.Redist, RedistStride: g.RedistStride}
+	for core := 0; core < qemuvirt.NumCPUs; core++ {
+		var tb mmu.Tables
+		require.NoError(t, tb.Init(&mmu.HeapMemory{}, VABits, mmu.EL2Stage1))
+		l := CoreLayout(h, testImage, core, dev, board.Region{}, nil)
+		require.NoError(t, tb.MapRegions(l.Regions()))
+		tr, ok := tb.Walk(qemuvirt.GICDBase)
+		require.True(t, ok)
+		assert.Equal(t, mmu.MMIO, tr.Attr)
+		for other := 0; other < qemuvirt.NumCPUs; other++ {
+			frame := g.RedistFrame(other)
+			_, ok := tb.Walk(frame.Base + 0x1_0000) // SGI_base
+			assert.Equal(t, other == core, ok, "core %d maps core %d's redistributor", core, other)
+		}
+	}
 }

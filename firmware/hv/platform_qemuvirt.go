@@ -45,8 +45,14 @@ var (
 		SlotSize:   qemuvirt.HypervisorSlotSize,
 		TextOffset: qemuvirt.HypervisorTextOffset,
 	}
-	uartRegion = board.Region{Base: uartMapBase, Size: qemuvirt.UART0Size}
-	uart       = pl011.UART{Base: qemuvirt.UART0Base}
+	uartRegion        = board.Region{Base: uartMapBase, Size: qemuvirt.UART0Size}
+	hypervisorDevices = Devices{
+		UART:         uartRegion,
+		GICD:         board.Region{Base: qemuvirt.GICDBase, Size: qemuvirt.GICDSize},
+		GICR:         board.Region{Base: qemuvirt.GICRBase, Size: qemuvirt.GICRSize},
+		RedistStride: qemuvirt.GICRStride,
+	}
+	uart = pl011.UART{Base: qemuvirt.UART0Base}
 )
 
 func mpidrOf(core int) uint64 { return qemuvirt.MPIDR(core) }

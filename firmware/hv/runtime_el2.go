@@ -253,7 +253,7 @@ func mapOrHalt(what string, regions []mmu.Region) {
 func buildTables(c int) {
 	base, end := TablePool(hypervisor, c)
 	bootMem = physicalTables{next: base, end: end}
-	bootLayout = CoreLayout(hypervisor, image, c, uartRegion, payload, partitionRAM[:partitionRAMCount])
+	bootLayout = CoreLayout(hypervisor, image, c, hypervisorDevices, payload, partitionRAM[:partitionRAMCount])
 	if bootLayout.Overflowed() {
 		console.Write("tamavisor: core ")
 		console.Dec(uint64(c))
