@@ -207,7 +207,7 @@ func TestDistributorPendingState(t *testing.T) {
 }
 
 func TestDistributorOfBoard(t *testing.T) {
-	assert.Equal(t, Distributor{Base: 0x0800_0000, SPIs: 256}, DistributorOf(qemuvirt.Board.GIC))
+	assert.Equal(t, Distributor{Base: 0x0800_0000, SPIs: 224}, DistributorOf(qemuvirt.Board.GIC))
 }
 
 func TestDistributorTrapPathOperationsAllocateNothing(t *testing.T) {

@@ -505,13 +505,13 @@ partitions:
   - name: a
     cpus: [0]
     memory: [{base: 0x48000000, size: 64MiB}]
-    devices: [{name: bad, interrupts: [3, 27, 288, 106, 33, 287]}]
+    devices: [{name: bad, interrupts: [3, 27, 288, 106, 33, 255]}]
     kernel: {format: raw, image: guest.bin}
 `,
 		want: []string{
 			`6:40: partition "a": interrupt 3 is an SGI (0-15); SGIs carry the hypervisor's signals between cores and are never assigned: remove it`,
 			`6:43: partition "a": interrupt 27 is a PPI (16-31), private to each core and never assigned; guests get the timers (virtual timer 27, physical timer 30) virtually: remove it`,
-			`6:47: partition "a": interrupt 288 is beyond the board's SPIs (32-287); use an SPI in 32-287`,
+			`6:47: partition "a": interrupt 288 is beyond the board's SPIs (32-255); use an SPI in 32-255`,
 			`6:52: partition "a": interrupt 106 belongs to board device "smmu", the SMMU, which the hypervisor programs for the guests; remove it`,
 			`6:57: partition "a": interrupt 33 belongs to board device "uart0", the hypervisor's console; remove it`,
 		},

@@ -45,9 +45,9 @@ const (
 	PCIeHighSize  = 0x80_0000_0000
 	FlashBase     = 0x0000_0000 // flash@0, two banks
 	FlashSize     = 0x0800_0000
-	PhysAddrBits  = 40 // Cortex-A53: ID_AA64MMFR0_EL1.PARange = 0b0010
-	NumCPUs       = 4  // -smp 4
-	NumSPIs       = 256
+	PhysAddrBits  = 40  // Cortex-A53: ID_AA64MMFR0_EL1.PARange = 0b0010
+	NumCPUs       = 4   // -smp 4
+	NumSPIs       = 224 // GICD_TYPER.ITLinesNumber 7: INTIDs up to 255 (read from QEMU 7.2)
 	PageSize      = 0x1000
 	UART0IRQ      = 32 + 1 // interrupts = <0 1 4>
 	RTCIRQ        = 32 + 2

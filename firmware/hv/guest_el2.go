@@ -7,10 +7,13 @@ import (
 	"unsafe"
 
 	"github.com/tamavisor/tamavisor/aarch64"
+	"github.com/tamavisor/tamavisor/board/qemuvirt"
 	"github.com/tamavisor/tamavisor/firmware/vdev"
 	vconsole "github.com/tamavisor/tamavisor/firmware/vdev/console"
 	"github.com/tamavisor/tamavisor/firmware/vdev/psci"
 	"github.com/tamavisor/tamavisor/firmware/vdev/vpl011"
+	"github.com/tamavisor/tamavisor/gic/lr"
+	"github.com/tamavisor/tamavisor/gic/vgic"
 	"github.com/tamavisor/tamavisor/mmu"
 	"github.com/tamavisor/tamavisor/partition/table"
 )
@@ -18,7 +21,7 @@ import (
 // Defined in guest_el2.s.
 func runGuest()
 func guestExit()
-func setupGuest(hcr, vtcr, vttbr, vmpidr uint64)
+func setupGuest(hcr, vtcr, vttbr, vmpidr, cntvoff uint64)
 func injectEL1(esr, far, elr, spsr uint64)
 func readVBAREL1() uint64
 func syncInstructions()
@@ -53,6 +56,10 @@ type vcpu struct {
 	// has console: virtual; input routes keyboard bytes by focus.
 	uart  *vpl011.UART
 	input *vconsole.Router
+	// vgic is the partition's virtual GIC; cpuif this core's list
+	// registers.
+	vgic  *vgic.VGIC
+	cpuif *lr.CPUInterface
 }
 
 // virtualUART is where guests find their virtual console: the address of
@@ -116,6 +123,14 @@ func runPartition() {
 		}
 		vc.input, _ = vconsole.New(&sh.ConsoleFocus, virtualConsoles(v), &console)
 		if vc.index == 0 {
+			sh.Partition[p].VGIC.Reset()
+		}
+		if vc.vgic, err = vgic.FromTable(&sh.Partition[p].VGIC, qemuvirt.Board, v, p, &vc); err != nil {
+			vc.stop(err.Error())
+			return
+		}
+		vc.cpuif = lr.New(lr.SystemRegisters{})
+		if vc.index == 0 {
 			vc.psci.Reset()
 			sh.Partition[p].UART.Reset()
 			if !vc.setup() {
@@ -143,7 +158,9 @@ func (vc *vcpu) waitForCPUOn() bool {
 			if entry, context, ok := vc.psci.TakeCPUOn(vc.index); ok {
 				guestFrame = Frame{ELR: entry, SPSR: GuestEntrySPSR}
 				guestFrame.X[0] = context
-				setupGuest(HCRGuest, mmu.VTCREL2ForBits(IPABits, physAddrBits), vttbr, psci.GuestMPIDR(vc.index))
+				setupGuest(HCRGuest, mmu.VTCREL2ForBits(IPABits, physAddrBits), vttbr, psci.GuestMPIDR(vc.index),
+					atomic.LoadUint64(&ps.CNTVOFF))
+				vc.cpuif.Enable()
 				return true
 			}
 		}
@@ -227,7 +244,11 @@ func (vc *vcpu) reset() {
 	part := vc.view.Partition(vc.partition)
 	guestFrame = Frame{ELR: part.EntryIPA, SPSR: GuestEntrySPSR}
 	guestFrame.X[0] = part.DTBIPA
-	setupGuest(HCRGuest, mmu.VTCREL2(&vc.stage2, physAddrBits), mmu.VTTBREL2(&vc.stage2, vc.vmid), psci.GuestMPIDR(vc.index))
+	// The partition's virtual time starts at zero at each (re)start.
+	cntvoff := readCounter()
+	atomic.StoreUint64(&shared().Partition[vc.partition].CNTVOFF, cntvoff)
+	setupGuest(HCRGuest, mmu.VTCREL2(&vc.stage2, physAddrBits), mmu.VTTBREL2(&vc.stage2, vc.vmid), psci.GuestMPIDR(vc.index), cntvoff)
+	vc.cpuif.Enable()
 }
 
 // run is the vCPU's loop: enter the guest, handle the trap, go back. It
@@ -243,6 +264,12 @@ func (vc *vcpu) run() {
 		switch e.Kind {
 		case ExitInterrupt:
 			counts.Count(e)
+			vc.interrupt()
+		case ExitSysReg:
+			counts.Count(e)
+			if !vc.sysreg(e) && !vc.fault(e) {
+				return
+			}
 		case ExitMMIO:
 			if vc.emulate(e) {
 				counts.Count(e)
@@ -275,12 +302,21 @@ func (vc *vcpu) run() {
 // emulate performs an access to an emulated device and steps the guest
 // past it; false means no device answers it.
 func (vc *vcpu) emulate(e Exit) bool {
-	if vc.uart == nil || e.IPA < uartRegion.Base || e.IPA-uartRegion.Base >= virtualUARTSize {
+	var dev vdev.Device
+	var base uint64
+	switch {
+	case vc.uart != nil && e.IPA >= uartRegion.Base && e.IPA-uartRegion.Base < virtualUARTSize:
+		dev, base = vc.uart, uartRegion.Base
+	case e.IPA >= qemuvirt.GICDBase && e.IPA-qemuvirt.GICDBase < vgic.DistributorSize:
+		dev, base = vc.vgic.Distributor(), qemuvirt.GICDBase
+	case e.IPA >= qemuvirt.GICRBase && e.IPA-qemuvirt.GICRBase < uint64(vc.vgic.VCPUs())*vgic.RedistributorFrameSize:
+		dev, base = vc.vgic.Redistributors(), qemuvirt.GICRBase
+	default:
 		return false
 	}
 	a := e.Access
-	a.Offset = e.IPA - uartRegion.Base
-	value, ok := vc.uart.Access(a)
+	a.Offset = e.IPA - base
+	value, ok := dev.Access(a)
 	if !ok {
 		return false
 	}

@@ -58,11 +58,11 @@ TEXT ·guestExit(SB),NOSPLIT|NOFRAME,$0
 	MOVD	24(R0), R30
 	RET
 
-// func setupGuest(hcr, vtcr, vttbr, vmpidr uint64)
+// func setupGuest(hcr, vtcr, vttbr, vmpidr, cntvoff uint64)
 // Programs this core for its vCPU: traps, stage 2 and its identity, the
 // timer access, and EL1 in its reset state; then drops stale stage-1 and
 // stage-2 TLB entries of this VMID.
-TEXT ·setupGuest(SB),NOSPLIT,$0-32
+TEXT ·setupGuest(SB),NOSPLIT,$0-40
 	MOVD	hcr+0(FP), R0
 	MSR_HCR_EL2_X0
 	MOVD	vtcr+8(FP), R0
@@ -73,10 +73,11 @@ TEXT ·setupGuest(SB),NOSPLIT,$0-32
 	MSR_VMPIDR_EL2_X0
 	MRS_MIDR_EL1_X0
 	MSR_VPIDR_EL2_X0
-	MOVD	$3, R0			// CNTHCTL_EL2.EL1PCTEN | EL1PCEN: EL1 may use the physical counter and timer
+	MOVD	$1, R0			// CNTHCTL_EL2.EL1PCTEN: EL1 may read the physical counter; its physical timer traps (EL1PCEN clear)
 	MSR_CNTHCTL_EL2_X0
-	MOVD	$0, R0
+	MOVD	cntvoff+32(FP), R0
 	MSR_CNTVOFF_EL2_X0
+	MOVD	$0, R0
 	MSR_CPACR_EL1_X0
 	MOVD	$0x30d00800, R0		// SCTLR_EL1 RES1 bits: MMU and caches off
 	MSR_SCTLR_EL1_X0

@@ -27,6 +27,10 @@ func Main() {
 			waitForEvent()
 		}
 	}
+	if err := initCoreInterrupts(); err != nil {
+		fmt.Printf("core %d: GIC: %v\n", thisCore, err)
+		enterSafeState("interrupt controller")
+	}
 	runPartition()
 	if isBootCore {
 		watchCores()
@@ -46,6 +50,10 @@ func bootCoreMain() {
 	atomic.StoreUint32(&sh.Core[thisCore].State, CoreUp)
 	if !checkPartitionTable() {
 		enterSafeState("refusing to boot")
+	}
+	if err := initDistributor(); err != nil {
+		fmt.Printf("tamavisor: GIC distributor: %v\n", err)
+		enterSafeState("interrupt controller")
 	}
 
 	// From here on other cores print too.

@@ -1,9 +1,12 @@
 package hv
 
 import (
+	"sync/atomic"
+
 	vconsole "github.com/tamavisor/tamavisor/firmware/vdev/console"
 	"github.com/tamavisor/tamavisor/firmware/vdev/psci"
 	"github.com/tamavisor/tamavisor/firmware/vdev/vpl011"
+	"github.com/tamavisor/tamavisor/gic/vgic"
 )
 
 // MaxCPUs bounds the number of cores the shared region has room for.
@@ -62,6 +65,9 @@ type Shared struct {
 	PayloadSize uint64
 	// Traps counts each core's guest exits by reason.
 	Traps [MaxCPUs]TrapCounts
+	// GICLock serializes read-modify-write of distributor registers
+	// shared by interrupts of different cores' partitions.
+	GICLock SpinLock
 	// ConsoleFocus is which partition keyboard input goes to.
 	ConsoleFocus vconsole.State
 	// Partition holds what the cores of one partition share.
@@ -92,4 +98,39 @@ type PartitionState struct {
 	PSCI psci.State
 	// UART is the partition's virtual PL011 (console: virtual).
 	UART vpl011.State
+	// VGIC is the partition's virtual distributor and redistributors.
+	VGIC vgic.State
+	// SGIs holds, per vCPU, the virtual SGIs other vCPUs sent it (bit n
+	// = SGI n), collected when the doorbell SGI reaches its core.
+	SGIs [vgic.MaxVCPUs]uint32
+	// CNTVOFF is the virtual counter offset of all the partition's
+	// vCPUs: the physical count when it (re)started.
+	CNTVOFF uint64
 }
+
+// SpinLock is a lock word in the shared region for code that must not
+// sleep. Lock spins a bounded number of times and then goes ahead, so a
+// core that died holding it cannot stop the others forever; how often that
+// happened is counted.
+type SpinLock struct {
+	word   uint32
+	broken uint32
+}
+
+const spinLockTries = 1 << 24
+
+// Lock takes the lock, or after spinLockTries attempts proceeds without it.
+func (l *SpinLock) Lock() {
+	for i := 0; i < spinLockTries; i++ {
+		if atomic.CompareAndSwapUint32(&l.word, 0, 1) {
+			return
+		}
+	}
+	atomic.AddUint32(&l.broken, 1)
+}
+
+// Unlock releases the lock.
+func (l *SpinLock) Unlock() { atomic.StoreUint32(&l.word, 0) }
+
+// Broken counts the times Lock gave up waiting.
+func (l *SpinLock) Broken() uint32 { return atomic.LoadUint32(&l.broken) }

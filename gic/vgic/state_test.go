@@ -217,7 +217,7 @@ func TestFromTable(t *testing.T) {
 			assert.Equal(t, tc.vcpus, g.VCPUs())
 			for _, a := range []access{
 				store(gicd, 0x0104, 4, 0xffff_ffff), store(gicd, 0x010c, 4, 0xffff_ffff), store(gicr, sgi(0, 0x0100), 4, 0xffff_ffff),
-				load(gicd, 0x0004, 4, 0x0248_0008),
+				load(gicd, 0x0004, 4, 0x0248_0007),
 				load(gicd, 0x0104, 4, tc.enabled[0]), load(gicd, 0x010c, 4, tc.enabled[1]), load(gicr, sgi(0, 0x0100), 4, tc.enabled[2]),
 			} {
 				perform(t, g, a, tc.name)

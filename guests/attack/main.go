@@ -52,6 +52,7 @@ func main() {
 		OtherCore:   qemuvirt.MPIDR(ecuCore),
 		Hypervisor:  []uint64{hypervisorData, hypervisorPayload},
 		GICD:        qemuvirt.GICDBase,
+		ForeignGICR: qemuvirt.GICRBase + qemuvirt.GICRStride,
 		SMMU:        qemuvirt.SMMUBase,
 		Unassigned:  qemuvirt.RTCBase,
 	}

@@ -24,7 +24,7 @@ func TestLimitsForQEMUVirt(t *testing.T) {
 			{Base: 0x0900_0000, Size: 0x1000},    // uart0, the hypervisor's console
 			{Base: 0x0808_0000, Size: 0x2_0000},  // GIC ITS, from the board's device list
 		},
-		SPIs:         board.IDRange{First: 32, Count: 256},
+		SPIs:         board.IDRange{First: 32, Count: 224},
 		StreamIDBits: 16,
 	}, LimitsFor(qemuvirt.Board))
 }
@@ -135,9 +135,9 @@ func TestCheck(t *testing.T) {
 		{name: "channel over a partition's RAM", mutate: func(t *Table) { t.Channels = append(t.Channels, spareChannel("spare", 0x4900_0000, 0)) },
 			want: `channel 1 "spare" 0x49000000+0x100000 overlaps partition 0 "ecu": region 0 RAM 0x48000000+0x4000000; channel memory cannot be a partition's private RAM`},
 		{name: "doorbell below the SPIs", mutate: func(t *Table) { t.Channels[0].Doorbell = 27 },
-			want: `channel 0 "ipc" 0x5c000000+0x100000: doorbell INTID 27 is not an SPI of the board (32 to 287); pick a free one`},
+			want: `channel 0 "ipc" 0x5c000000+0x100000: doorbell INTID 27 is not an SPI of the board (32 to 255); pick a free one`},
 		{name: "doorbell above the board's SPIs", mutate: func(t *Table) { t.Channels[0].Doorbell = 288 },
-			want: `channel 0 "ipc" 0x5c000000+0x100000: doorbell INTID 288 is not an SPI of the board (32 to 287); pick a free one`},
+			want: `channel 0 "ipc" 0x5c000000+0x100000: doorbell INTID 288 is not an SPI of the board (32 to 255); pick a free one`},
 		{name: "doorbell of two channels", mutate: func(t *Table) { t.Channels = append(t.Channels, spareChannel("spare", 0x5d00_0000, 32+8)) },
 			want: `channel 1 "spare" 0x5d000000+0x100000: doorbell INTID 40 is also the doorbell of channel 0 "ipc" 0x5c000000+0x100000; give each channel its own`},
 		{name: "doorbell that is a member's interrupt", mutate: func(t *Table) { t.Channels[0].Doorbell = qemuvirt.GPIOIRQ },
@@ -154,9 +154,9 @@ func TestCheck(t *testing.T) {
 		{name: "device in two partitions", mutate: func(t *Table) { t.Devices[1].Name = mustName("gpio") },
 			want: `partition 1 "infotainment": device 1 "gpio": already given to partition 0 "ecu" as device 0; a device belongs to one partition`},
 		{name: "interrupt below the SPIs", mutate: func(t *Table) { t.Interrupts[1].INTID = 27 },
-			want: `partition 0 "ecu": interrupt 1 INTID 27 is not an SPI of the board (32 to 287)`},
+			want: `partition 0 "ecu": interrupt 1 INTID 27 is not an SPI of the board (32 to 255)`},
 		{name: "interrupt above the board's SPIs", mutate: func(t *Table) { t.Interrupts[1].INTID = 288 },
-			want: `partition 0 "ecu": interrupt 1 INTID 288 is not an SPI of the board (32 to 287)`},
+			want: `partition 0 "ecu": interrupt 1 INTID 288 is not an SPI of the board (32 to 255)`},
 		{name: "interrupt past the architectural SPIs", mutate: func(t *Table) { t.Interrupts[1].INTID = 1020 },
 			limits: func(l *Limits) { l.SPIs.Count = 2000 },
 			want:   `partition 0 "ecu": interrupt 1 INTID 1020 is not an SPI of the board (32 to 1019)`},

@@ -92,6 +92,9 @@ type Target struct {
 	// distributor, the SMMU's registers, and a device no partition was
 	// given.
 	GICD, SMMU, Unassigned uint64
+	// ForeignGICR is a redistributor frame of a vCPU the partition does
+	// not have: another core's.
+	ForeignGICR uint64
 }
 
 // Marker is what write attempts store: "attack!!" in ASCII, so that memory
@@ -122,7 +125,10 @@ func Plan(t Target) []Attempt {
 			Attempt{Name: "write hypervisor memory at " + hex(addr), Kind: Write64, Address: addr, Value: Marker, Map: true})
 	}
 	return append(plan,
-		Attempt{Name: "read GIC distributor at " + hex(t.GICD), Kind: Read32, Address: t.GICD, Map: true},
+		// The distributor is the partition's own, virtual one: allowed.
+		Attempt{Name: "read own virtual GIC distributor at " + hex(t.GICD), Kind: Read32, Address: t.GICD, Map: true},
+		// A redistributor frame of a vCPU the partition does not have.
+		Attempt{Name: "read a foreign GIC redistributor at " + hex(t.ForeignGICR), Kind: Read32, Address: t.ForeignGICR, Map: true},
 		Attempt{Name: "read SMMU at " + hex(t.SMMU), Kind: Read32, Address: t.SMMU, Map: true},
 		Attempt{Name: "read unassigned device at " + hex(t.Unassigned), Kind: Read32, Address: t.Unassigned, Map: true},
 		Attempt{Name: "PSCI CPU_ON another partition's core " + hex(t.OtherCore), Kind: HVC, PSCI: true,

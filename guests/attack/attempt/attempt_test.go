@@ -17,6 +17,7 @@ var qemuVirt = Target{
 	OtherCore:   2,
 	Hypervisor:  []uint64{0x4000_0000, 0x4800_0000},
 	GICD:        0x0800_0000,
+	ForeignGICR: 0x080c_0000,
 	SMMU:        0x0905_0000,
 	Unassigned:  0x0901_0000,
 }
@@ -32,7 +33,8 @@ func TestPlan(t *testing.T) {
 		{Name: "write hypervisor memory at 0x40000000", Kind: Write64, Address: 0x4000_0000, Value: Marker, Map: true},
 		{Name: "read hypervisor memory at 0x48000000", Kind: Read64, Address: 0x4800_0000, Map: true},
 		{Name: "write hypervisor memory at 0x48000000", Kind: Write64, Address: 0x4800_0000, Value: Marker, Map: true},
-		{Name: "read GIC distributor at 0x8000000", Kind: Read32, Address: 0x0800_0000, Map: true},
+		{Name: "read own virtual GIC distributor at 0x8000000", Kind: Read32, Address: 0x0800_0000, Map: true},
+		{Name: "read a foreign GIC redistributor at 0x80c0000", Kind: Read32, Address: 0x080c_0000, Map: true},
 		{Name: "read SMMU at 0x9050000", Kind: Read32, Address: 0x0905_0000, Map: true},
 		{Name: "read unassigned device at 0x9010000", Kind: Read32, Address: 0x0901_0000, Map: true},
 		{Name: "PSCI CPU_ON another partition's core 0x2", Kind: HVC, PSCI: true, Function: 0xc400_0003, Args: [3]uint64{2, 0x7402_0000, 0}},

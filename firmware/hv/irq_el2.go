@@ -1,0 +1,177 @@
+//go:build tamago && arm64
+
+package hv
+
+import (
+	"sync/atomic"
+
+	"github.com/tamavisor/tamavisor/aarch64"
+	"github.com/tamavisor/tamavisor/board/qemuvirt"
+	"github.com/tamavisor/tamavisor/firmware/vdev/psci"
+	"github.com/tamavisor/tamavisor/gic"
+	"github.com/tamavisor/tamavisor/gic/lr"
+)
+
+// doorbellSGI is the physical SGI one core sends another to say a vCPU of
+// a partition there has virtual SGIs waiting in its mailbox.
+const doorbellSGI = 1
+
+var distributor = gic.DistributorOf(qemuvirt.Board.GIC)
+
+// initDistributor brings up the GIC distributor, once, on the boot core
+// before the other cores start.
+func initDistributor() error {
+	distributor.SharedLock = &shared().GICLock
+	return distributor.Init()
+}
+
+// initCoreInterrupts brings up this core's redistributor and CPU interface
+// and the interrupts the hypervisor takes on it: the virtual CPU
+// interface's maintenance interrupt, the SGI doorbell, and the guest's
+// virtual timer (which traps to EL2 and is injected hardware-linked).
+func initCoreInterrupts() error {
+	distributor.SharedLock = &shared().GICLock
+	r := gic.RedistributorOf(qemuvirt.Board.GIC, thisCore)
+	if err := r.Init(readMPIDR()); err != nil {
+		return err
+	}
+	if err := gic.InitCPUInterface(); err != nil {
+		return err
+	}
+	for _, ppi := range []uint32{qemuvirt.MaintenanceIRQ, qemuvirt.VirtTimerIRQ} {
+		if err := r.EnablePPI(ppi); err != nil {
+			return err
+		}
+	}
+	return r.EnableSGI(doorbellSGI)
+}
+
+// interrupt handles a physical interrupt that arrived while the guest ran.
+// EOImode is 1: the priority drop comes first, the deactivation when the
+// hypervisor is done or, for interrupts injected hardware-linked, when
+// the guest deactivates the virtual one.
+func (vc *vcpu) interrupt() {
+	intid := gic.Acknowledge()
+	if intid >= gic.SpecialINTIDs {
+		return // spurious
+	}
+	gic.EndOfInterrupt(intid)
+	switch {
+	case intid == qemuvirt.MaintenanceIRQ:
+		vc.cpuif.Sync()
+		gic.Deactivate(intid)
+	case intid == doorbellSGI:
+		gic.Deactivate(intid)
+		vc.collectSGIs()
+	case intid == qemuvirt.VirtTimerIRQ || intid >= gic.FirstSPI:
+		if prio, ok := vc.vgic.Deliverable(vc.index, intid); ok &&
+			vc.cpuif.Inject(lr.VirtualIRQ{VINTID: intid, Priority: prio, HW: true, PINTID: intid}) {
+			return
+		}
+		gic.Deactivate(intid) // no guest takes it now
+	default:
+		gic.Deactivate(intid)
+	}
+}
+
+// sendSGI carries out a guest's write of value to ICC_SGI1R_EL1: virtual
+// SGIs to vCPUs of its own partition only, others dropped and counted.
+func (vc *vcpu) sendSGI(value uint64) {
+	intid, irm, aff, targets := gic.DecodeSGI1R(value)
+	ps := &shared().Partition[vc.partition]
+	for v := 0; v < vc.vgic.VCPUs(); v++ {
+		var target bool
+		if irm {
+			target = v != vc.index
+		} else if aff&^0xff == 0 && uint64(v) >= aff && uint64(v)-aff < 16 {
+			target = targets&(1<<(uint64(v)-aff)) != 0
+		}
+		if !target {
+			continue
+		}
+		if v == vc.index {
+			vc.injectSGI(uint32(intid))
+			continue
+		}
+		atomic.OrUint32(&ps.SGIs[v], 1<<intid)
+		if core, ok := psci.CoreOfVCPU(vc.view.Partition(vc.partition).CPUMask, v); ok {
+			gic.SendSGI(doorbellSGI, mpidrOf(core))
+		}
+	}
+}
+
+func (vc *vcpu) collectSGIs() {
+	pending := atomic.SwapUint32(&shared().Partition[vc.partition].SGIs[vc.index], 0)
+	for intid := uint32(0); pending != 0; intid++ {
+		if pending&1 != 0 {
+			vc.injectSGI(intid)
+		}
+		pending >>= 1
+	}
+}
+
+func (vc *vcpu) injectSGI(intid uint32) {
+	if prio, ok := vc.vgic.Deliverable(vc.index, intid); ok {
+		vc.cpuif.Inject(lr.VirtualIRQ{VINTID: intid, Priority: prio})
+	}
+}
+
+// sysreg handles a trapped system register access; false means it is not
+// one the hypervisor implements.
+func (vc *vcpu) sysreg(e Exit) bool {
+	a := aarch64.ESR(guestFrame.ESR).SysReg()
+	if !a.IsICCSGI1R() {
+		return false
+	}
+	var value uint64
+	if a.Register != 31 {
+		value = guestFrame.X[a.Register]
+	}
+	vc.sendSGI(value)
+	guestFrame.ELR += 4
+	return true
+}
+
+// The vgic.Hooks: what a guest's writes to its virtual distributor mean
+// for the physical one.
+
+func (vc *vcpu) EnableChanged(vcpu int, intid uint32, enabled bool) {
+	if intid < gic.FirstSPI {
+		return // SGIs are virtual; the timer PPI stays enabled physically
+	}
+	if enabled {
+		vc.RouteChanged(intid, vc.vgic.TargetVCPU(intid))
+		distributor.EnableSPI(intid)
+	} else {
+		distributor.DisableSPI(intid)
+	}
+}
+
+func (vc *vcpu) PendingChanged(vcpu int, intid uint32, pending bool) {
+	if intid >= gic.FirstSPI {
+		if pending {
+			distributor.SetPending(intid)
+		} else {
+			distributor.ClearPending(intid)
+		}
+		return
+	}
+	if pending && vcpu == vc.index {
+		vc.injectSGI(intid)
+	}
+}
+
+func (vc *vcpu) ActiveChanged(vcpu int, intid uint32, active bool)      {}
+func (vc *vcpu) PriorityChanged(vcpu int, intid uint32, priority uint8) {}
+func (vc *vcpu) DistributorEnableChanged(group0, group1 bool)           {}
+
+func (vc *vcpu) TriggerChanged(intid uint32, edge bool) { distributor.SetEdge(intid, edge) }
+
+func (vc *vcpu) RouteChanged(intid uint32, vcpu int) {
+	if intid < gic.FirstSPI || vcpu < 0 {
+		return
+	}
+	if core, ok := psci.CoreOfVCPU(vc.view.Partition(vc.partition).CPUMask, vcpu); ok {
+		distributor.Route(intid, mpidrOf(core))
+	}
+}
