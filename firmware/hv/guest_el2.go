@@ -12,6 +12,7 @@ import (
 	vconsole "github.com/tamavisor/tamavisor/firmware/vdev/console"
 	"github.com/tamavisor/tamavisor/firmware/vdev/psci"
 	"github.com/tamavisor/tamavisor/firmware/vdev/vpl011"
+	"github.com/tamavisor/tamavisor/gic"
 	"github.com/tamavisor/tamavisor/gic/lr"
 	"github.com/tamavisor/tamavisor/gic/vgic"
 	"github.com/tamavisor/tamavisor/mmu"
@@ -291,6 +292,7 @@ func (vc *vcpu) run() {
 				return
 			}
 		}
+		vc.consoleInterrupt()
 		// Another vCPU's SYSTEM_OFF or SYSTEM_RESET is acted on by vCPU
 		// 0's core; the others stop running the guest.
 		if req := vc.psci.Request(); req != psci.RequestNone && !vc.request(req) {
@@ -334,6 +336,11 @@ func (vc *vcpu) pollInput() {
 		return
 	}
 	for {
+		// Leave typed bytes in the physical UART while the focused
+		// partition's receive FIFO is full: none is dropped.
+		if f := vc.input.Focus(); f >= 0 && shared().Partition[f].UART.Room() < vconsole.HotKeyPresses {
+			return
+		}
 		b, ok := uart.Rx()
 		if !ok {
 			return
@@ -371,9 +378,13 @@ func (vc *vcpu) call(e Exit) bool {
 }
 
 // request acts on a partition-wide PSCI request. vCPU 0's core stops or
-// restarts the partition; the others park. It returns false when this vCPU
-// no longer runs.
+// restarts the partition; the others park. Whoever sees the request first
+// kicks the partition's other cores with the doorbell SGI, a physical
+// interrupt that traps to EL2 even while a guest masks interrupts (Linux
+// parks its other CPUs so before it powers off). It returns false when
+// this vCPU no longer runs.
 func (vc *vcpu) request(req psci.Request) bool {
+	vc.kickOthers()
 	if vc.index != 0 {
 		return vc.waitForCPUOn()
 	}
@@ -383,6 +394,19 @@ func (vc *vcpu) request(req psci.Request) bool {
 	}
 	vc.stop("stopped (SYSTEM_OFF)")
 	return false
+}
+
+// kickOthers makes every other vCPU of the partition trap soon.
+func (vc *vcpu) kickOthers() {
+	mask := vc.view.Partition(vc.partition).CPUMask
+	for v := 0; v < vc.vgic.VCPUs(); v++ {
+		if v == vc.index {
+			continue
+		}
+		if core, ok := psci.CoreOfVCPU(mask, v); ok {
+			gic.SendSGI(doorbellSGI, mpidrOf(core))
+		}
+	}
 }
 
 // fault applies the partition's policy to an access or trap the guest was

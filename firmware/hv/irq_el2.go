@@ -132,12 +132,36 @@ func (vc *vcpu) sysreg(e Exit) bool {
 	return true
 }
 
+// consoleSPI is the virtual console's interrupt in every partition with
+// one; the physical one behind the same INTID is the hypervisor's UART.
+const consoleSPI = qemuvirt.UART0IRQ
+
+// consoleInterrupt injects the virtual console's level interrupt while its
+// condition holds (received data, transmit ready, as the guest unmasked),
+// on the vCPU it is routed to. Injecting it again while it is pending in
+// a list register changes nothing.
+func (vc *vcpu) consoleInterrupt() {
+	if vc.uart == nil || !shared().Partition[vc.partition].UART.InterruptPending() ||
+		vc.vgic.TargetVCPU(consoleSPI) != vc.index {
+		return
+	}
+	if prio, ok := vc.vgic.Deliverable(vc.index, consoleSPI); ok {
+		vc.cpuif.Inject(lr.VirtualIRQ{VINTID: consoleSPI, Priority: prio})
+	}
+}
+
+// physicalSPI reports whether a guest's SPI is backed by a physical one
+// the hooks may program: not the virtual console's.
+func (vc *vcpu) physicalSPI(intid uint32) bool {
+	return intid >= gic.FirstSPI && !(intid == consoleSPI && vc.uart != nil)
+}
+
 // The vgic.Hooks: what a guest's writes to its virtual distributor mean
 // for the physical one.
 
 func (vc *vcpu) EnableChanged(vcpu int, intid uint32, enabled bool) {
-	if intid < gic.FirstSPI {
-		return // SGIs are virtual; the timer PPI stays enabled physically
+	if !vc.physicalSPI(intid) {
+		return // SGIs and the console are virtual; the timer PPI stays enabled physically
 	}
 	if enabled {
 		vc.RouteChanged(intid, vc.vgic.TargetVCPU(intid))
@@ -148,6 +172,9 @@ func (vc *vcpu) EnableChanged(vcpu int, intid uint32, enabled bool) {
 }
 
 func (vc *vcpu) PendingChanged(vcpu int, intid uint32, pending bool) {
+	if intid == consoleSPI && vc.uart != nil {
+		return // re-evaluated from the UART's state on every exit
+	}
 	if intid >= gic.FirstSPI {
 		if pending {
 			distributor.SetPending(intid)
@@ -165,10 +192,14 @@ func (vc *vcpu) ActiveChanged(vcpu int, intid uint32, active bool)      {}
 func (vc *vcpu) PriorityChanged(vcpu int, intid uint32, priority uint8) {}
 func (vc *vcpu) DistributorEnableChanged(group0, group1 bool)           {}
 
-func (vc *vcpu) TriggerChanged(intid uint32, edge bool) { distributor.SetEdge(intid, edge) }
+func (vc *vcpu) TriggerChanged(intid uint32, edge bool) {
+	if vc.physicalSPI(intid) {
+		distributor.SetEdge(intid, edge)
+	}
+}
 
 func (vc *vcpu) RouteChanged(intid uint32, vcpu int) {
-	if intid < gic.FirstSPI || vcpu < 0 {
+	if !vc.physicalSPI(intid) || vcpu < 0 {
 		return
 	}
 	if core, ok := psci.CoreOfVCPU(vc.view.Partition(vc.partition).CPUMask, vcpu); ok {

@@ -162,8 +162,10 @@ func New(state *State, cfg Config, hooks Hooks) (*VGIC, error) {
 
 // FromTable returns a core's view of state for partition index partition
 // of a decoded partition table on board b. The partition owns the SPIs
-// the table routes to it and the doorbells of the channels it is a member
-// of; its guest may use the EL1 virtual and physical timer PPIs.
+// the table routes to it, the doorbells of the channels it is a member
+// of and, with a virtual console, that console's interrupt (the board
+// UART's, see ConsoleSPI); its guest may use the EL1 virtual and physical
+// timer PPIs.
 func FromTable(state *State, b *board.Board, v table.View, partition int, hooks Hooks) (*VGIC, error) {
 	if partition < 0 || partition >= v.NumPartitions() {
 		return nil, fmt.Errorf("vgic: partition %d does not exist; the table has %d", partition, v.NumPartitions())
@@ -172,6 +174,9 @@ func FromTable(state *State, b *board.Board, v table.View, partition int, hooks 
 	var spis []uint32
 	for j := p.Interrupts.First; j < p.Interrupts.End(); j++ {
 		spis = append(spis, v.Interrupt(int(j)).INTID)
+	}
+	if spi, ok := ConsoleSPI(b); ok && p.Console == table.ConsoleVirtual {
+		spis = append(spis, spi)
 	}
 	for c := range v.NumChannels() {
 		ch := v.Channel(c)
@@ -189,6 +194,16 @@ func FromTable(state *State, b *board.Board, v table.View, partition int, hooks 
 		return nil, fmt.Errorf("partition %q: %w", p.Name, err)
 	}
 	return g, nil
+}
+
+// ConsoleSPI is the interrupt of a partition's virtual console: that of
+// the board UART the hypervisor keeps for itself, at whose address the
+// virtual PL011 sits. It exists only virtually in each partition.
+func ConsoleSPI(b *board.Board) (uint32, bool) {
+	if d, ok := b.Device(b.Hypervisor.UART); ok && len(d.IRQs) > 0 {
+		return d.IRQs[0], true
+	}
+	return 0, false
 }
 
 // VCPUs returns the number of the partition's vCPUs.

@@ -219,6 +219,13 @@ func (s *State) InterruptPending() bool {
 	return s.rawInterrupts()&s.imsc.Load() != 0
 }
 
+// Room returns how many more typed bytes the receive FIFO takes now, so
+// the hypervisor can leave the rest in the physical UART (backpressure)
+// rather than drop them.
+func (s *State) Room() int {
+	return RXFIFOSize - int(s.received())
+}
+
 // InputDropped counts typed bytes the guest never saw.
 func (s *State) InputDropped() uint64 { return s.inputDropped.Load() }
 

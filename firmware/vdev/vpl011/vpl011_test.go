@@ -491,3 +491,15 @@ func TestStateHoldsNoPointers(t *testing.T) {
 		assert.Equal(t, tc.want, pointerField(tc.typ, "T"), "%v", tc.typ)
 	}
 }
+
+func TestRoom(t *testing.T) {
+	var s State
+	s.Reset()
+	assert.Equal(t, RXFIFOSize, s.Room())
+	for i := 0; i < RXFIFOSize; i++ {
+		assert.True(t, s.Push(byte(i)))
+		assert.Equal(t, RXFIFOSize-i-1, s.Room())
+	}
+	assert.False(t, s.Push('x'))
+	assert.Equal(t, 0, s.Room())
+}

@@ -1,0 +1,65 @@
+package tests
+
+import (
+	"context"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/tamavisor/tamavisor/qemu"
+)
+
+// TestQEMULinuxInfotainment boots the demo: Debian's Linux comes up on its
+// two vCPUs with the virtual GIC, takes timer interrupts on both CPUs,
+// runs an IPI-heavy job, reboots (only its partition restarts, and boots
+// again) and powers off (only its partition stops), while the ECU's
+// heartbeat arrives every second without a gap.
+func TestQEMULinuxInfotainment(t *testing.T) {
+	guests := requireGuests(t)
+	binary := requireQEMUTools(t)
+	img := buildConfig(t, demoConfig(t, guests), nil)
+	profile, _ := qemu.ProfileFor("qemu-virt")
+	steps := []struct {
+		expect, reply string
+	}{
+		{`^\[infotainment\] infotainment: linux up, cpus=2, mem=(\d+)MiB$`, "cat /proc/interrupts\n"},
+		{`^\[infotainment\]\s+\d+:\s+(\d+)\s+(\d+)\s+GICv3\s+27 Level\s+arch_timer$`,
+			"for c in 1 2 3 4; do (n=0; while [ $n -lt 2000 ]; do n=$((n+1)); done) & done; wait; echo ipi-job-done\n"},
+		{`^\[infotainment\] ipi-job-done$`, "cat /proc/interrupts\n"},
+		{`^\[infotainment\]\s*IPI0:\s+(\d+)\s+(\d+)\s+Rescheduling interrupts$`, "reboot -f\n"},
+		{`^tamavisor: partition "infotainment": SYSTEM_RESET: restarting the partition$`, ""},
+		{`^\[infotainment\] infotainment: linux up, cpus=2, mem=\d+MiB$`, "poweroff -f\n"},
+		{`^tamavisor: partition "infotainment": stopped \(SYSTEM_OFF\)$`, ""},
+		{`^\[ecu\] ecu: heartbeat \d+ .*canary=ok$`, ""},
+		{`^\[ecu\] ecu: heartbeat \d+ .*canary=ok$`, ""},
+	}
+	var expect []*regexp.Regexp
+	var replies []qemu.Reply
+	for i, s := range steps {
+		expect = append(expect, regexp.MustCompile(s.expect))
+		if s.reply != "" {
+			replies = append(replies, qemu.Reply{After: i, Text: s.reply})
+		}
+	}
+	r, err := qemu.Run(context.Background(), binary, profile, qemu.Options{
+		Image: img, Timeout: 240 * time.Second, Expect: expect, Replies: replies})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, strings.Join(r.Output, "\n"))
+	}
+	mem, _ := strconv.Atoi(r.Matches[0][1])
+	assert.True(t, mem > 400 && mem <= 512, "Linux sees %d MiB of its 512 MiB", mem)
+	for cpu, n := range r.Matches[1][1:] {
+		ticks, _ := strconv.Atoi(n)
+		assert.Greater(t, ticks, 0, "no timer interrupts on CPU %d", cpu)
+	}
+	for cpu, n := range r.Matches[3][1:] {
+		ipis, _ := strconv.Atoi(n)
+		assert.Greater(t, ipis, 0, "no rescheduling IPIs on CPU %d", cpu)
+	}
+	worst := checkHeartbeats(t, strings.Join(r.Output, "\n"), 3)
+	t.Logf("ECU worst period jitter over Linux's boot, reboot and power-off: %d us", worst)
+}
