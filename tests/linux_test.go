@@ -63,3 +63,50 @@ func TestQEMULinuxInfotainment(t *testing.T) {
 	worst := checkHeartbeats(t, strings.Join(r.Output, "\n"), 3)
 	t.Logf("ECU worst period jitter over Linux's boot, reboot and power-off: %d us", worst)
 }
+
+// TestQEMULinuxIdleTraps reads the trap counters twice, ten ECU
+// heartbeats (about ten seconds) apart, with Linux idle at its shell: its
+// cores trap for interrupts only (each timer tick is one trap, to inject
+// it); its EOIs, timer reads and timer programming go to the virtual CPU
+// interface and the virtual timer directly and cost no trap.
+func TestQEMULinuxIdleTraps(t *testing.T) {
+	guests := requireGuests(t)
+	binary := requireQEMUTools(t)
+	img := buildConfig(t, demoConfig(t, guests), nil)
+	profile, _ := qemu.ProfileFor("qemu-virt")
+	const counts = `irq (\d+), mmio (\d+), hvc/smc (\d+), sysreg (\d+), wfx \d+, abort \d+, other \d+$`
+	heartbeat := `^\[ecu\] ecu: heartbeat \d+ `
+	steps := []string{`^\[infotainment\] infotainment: linux up, cpus=2`, heartbeat, heartbeat, heartbeat,
+		`^tamavisor: traps core 0: ` + counts, `^tamavisor: traps core 1: ` + counts}
+	first := len(steps) - 2
+	for i := 0; i < 10; i++ {
+		steps = append(steps, heartbeat)
+	}
+	steps = append(steps, `^tamavisor: traps core 0: `+counts, `^tamavisor: traps core 1: `+counts)
+	var expect []*regexp.Regexp
+	for _, s := range steps {
+		expect = append(expect, regexp.MustCompile(s))
+	}
+	r, err := qemu.Run(context.Background(), binary, profile, qemu.Options{
+		Image: img, Timeout: 180 * time.Second, Expect: expect,
+		Replies: []qemu.Reply{
+			{After: 3, Text: strings.Repeat("\x01", 9) + "t"}, // focus to the hypervisor, print counts
+			{After: first + 11, Text: "t"},
+		}})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, strings.Join(r.Output, "\n"))
+	}
+	delta := func(core, field int) int {
+		before, _ := strconv.Atoi(r.Matches[first+core][field])
+		after, _ := strconv.Atoi(r.Matches[len(steps)-2+core][field])
+		return after - before
+	}
+	for core := 0; core < 2; core++ {
+		irq, mmio, calls, sysreg := delta(core, 1), delta(core, 2), delta(core, 3), delta(core, 4)
+		t.Logf("Linux idle, core %d, over 10 s: %d interrupt traps (%.1f/s), %d MMIO, %d HVC/SMC, %d system register (SGI) traps",
+			core, irq, float64(irq)/10, mmio, calls, sysreg)
+		assert.Zero(t, mmio, "core %d: an idle Linux touched emulated devices", core)
+		assert.LessOrEqual(t, sysreg, irq/4+2, "core %d: more SGIs than an idle Linux sends", core)
+		assert.Less(t, irq, 10*300, "core %d: more interrupt traps than 250 Hz ticks", core)
+	}
+}
