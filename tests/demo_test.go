@@ -185,8 +185,8 @@ func TestQEMUTrapCounters(t *testing.T) {
 		`^tamavisor: console input now goes to the hypervisor`,
 		`^tamavisor: traps core 0: `,
 		`^tamavisor: traps core 1: `,
-		`^tamavisor: traps core 2: irq \d+, mmio (\d+), hvc/smc \d+, sysreg \d+, wfx \d+, abort 0, other \d+$`,
-		`^tamavisor: traps core 3: irq \d+, mmio (\d+), hvc/smc (\d+), sysreg \d+, wfx \d+, abort (\d+), other \d+$`,
+		`^tamavisor: traps core 2: irq \d+, mmio (\d+), hvc/smc \d+, sysreg \d+, wfx \d+, abort 0, other \d+, sgi dropped 0$`,
+		`^tamavisor: traps core 3: irq \d+, mmio (\d+), hvc/smc (\d+), sysreg \d+, wfx \d+, abort (\d+), other \d+, sgi dropped 0$`,
 	} {
 		expect = append(expect, regexp.MustCompile(e))
 	}

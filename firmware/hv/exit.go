@@ -207,7 +207,9 @@ func InjectExternalAbort(f *Frame, e Exit) Injection {
 // writes it (atomically, so others may read it at any time).
 type TrapCounts struct {
 	IRQ, MMIO, Call, SysReg, WFx, Abort, Other uint64
-	_                                          uint64 // pad to a 64-byte cache line
+	// SGIsDropped counts virtual SGIs the guest aimed at vCPUs its
+	// partition does not have.
+	SGIsDropped uint64
 }
 
 // Count adds exit e to the counts.
@@ -240,9 +242,32 @@ func WriteTrapCounts(c *Console, core int, t *TrapCounts) {
 		name string
 		n    *uint64
 	}{{": irq ", &t.IRQ}, {", mmio ", &t.MMIO}, {", hvc/smc ", &t.Call}, {", sysreg ", &t.SysReg},
-		{", wfx ", &t.WFx}, {", abort ", &t.Abort}, {", other ", &t.Other}} {
+		{", wfx ", &t.WFx}, {", abort ", &t.Abort}, {", other ", &t.Other}, {", sgi dropped ", &t.SGIsDropped}} {
 		c.Write(f.name)
 		c.Dec(atomic.LoadUint64(f.n))
 	}
 	c.Put('\n')
+}
+
+// SGITargets works out which vCPUs of a partition of vcpus vCPUs a guest's
+// ICC_SGI1R_EL1 write (already decoded: IRM, the affinity whose Aff0 is
+// the first target, the 16-bit target list) reaches, as a vCPU bit mask;
+// dropped counts targets the partition does not have. Guests see vCPU i
+// at affinity 0.0.0.i.
+func SGITargets(irm bool, aff uint64, targets uint16, vcpus, self int) (reach uint64, dropped int) {
+	if irm {
+		return (1<<vcpus - 1) &^ (1 << self), 0
+	}
+	for n := 0; n < 16; n++ {
+		if targets&(1<<n) == 0 {
+			continue
+		}
+		v := aff + uint64(n)
+		if aff>>8 != 0 || v >= uint64(vcpus) {
+			dropped++
+			continue
+		}
+		reach |= 1 << v
+	}
+	return reach, dropped
 }

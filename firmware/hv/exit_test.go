@@ -171,9 +171,37 @@ func TestTrapCounts(t *testing.T) {
 	var con Console
 	con.Init(dev, 0, nil)
 	WriteTrapCounts(&con, 2, &c)
-	assert.Equal(t, "tamavisor: traps core 2: irq 1, mmio 2, hvc/smc 2, sysreg 1, wfx 1, abort 1, other 1\r\n", string(dev.out))
+	assert.Equal(t, "tamavisor: traps core 2: irq 1, mmio 2, hvc/smc 2, sysreg 1, wfx 1, abort 1, other 1, sgi dropped 0\r\n", string(dev.out))
 	assert.Zero(t, testing.AllocsPerRun(100, func() {
 		c.Count(Exit{Kind: ExitMMIO})
 		WriteTrapCounts(&con, 2, &c)
 	}))
+}
+
+func TestSGITargets(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		irm     bool
+		aff     uint64
+		targets uint16
+		vcpus   int
+		self    int
+		reach   uint64
+		dropped int
+	}{
+		{"to vCPU 1", false, 0, 0b10, 2, 0, 0b10, 0},
+		{"to itself", false, 0, 0b01, 2, 0, 0b01, 0},
+		{"to both", false, 0, 0b11, 2, 1, 0b11, 0},
+		{"all but self (IRM)", true, 0, 0, 4, 2, 0b1011, 0},
+		{"a vCPU the partition lacks", false, 0, 0b100, 2, 0, 0, 1},
+		{"another cluster: another partition's core", false, 1 << 8, 0b1, 2, 0, 0, 1},
+		{"range selector beyond the partition", false, 16, 0b1, 2, 0, 0, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			reach, dropped := SGITargets(tc.irm, tc.aff, tc.targets, tc.vcpus, tc.self)
+			assert.Equal(t, tc.reach, reach)
+			assert.Equal(t, tc.dropped, dropped)
+		})
+	}
+	assert.Zero(t, testing.AllocsPerRun(100, func() { SGITargets(false, 0, 0xffff, 2, 0) }))
 }

@@ -78,24 +78,22 @@ func (vc *vcpu) interrupt() {
 // SGIs to vCPUs of its own partition only, others dropped and counted.
 func (vc *vcpu) sendSGI(value uint64) {
 	intid, irm, aff, targets := gic.DecodeSGI1R(value)
+	reach, dropped := SGITargets(irm, aff, targets, vc.vgic.VCPUs(), vc.index)
+	if dropped > 0 {
+		atomic.AddUint64(&shared().Traps[thisCore].SGIsDropped, uint64(dropped))
+	}
 	ps := &shared().Partition[vc.partition]
-	for v := 0; v < vc.vgic.VCPUs(); v++ {
-		var target bool
-		if irm {
-			target = v != vc.index
-		} else if aff&^0xff == 0 && uint64(v) >= aff && uint64(v)-aff < 16 {
-			target = targets&(1<<(uint64(v)-aff)) != 0
-		}
-		if !target {
-			continue
-		}
-		if v == vc.index {
+	mask := vc.view.Partition(vc.partition).CPUMask
+	for v := 0; reach != 0; v, reach = v+1, reach>>1 {
+		switch {
+		case reach&1 == 0:
+		case v == vc.index:
 			vc.injectSGI(uint32(intid))
-			continue
-		}
-		atomic.OrUint32(&ps.SGIs[v], 1<<intid)
-		if core, ok := psci.CoreOfVCPU(vc.view.Partition(vc.partition).CPUMask, v); ok {
-			gic.SendSGI(doorbellSGI, mpidrOf(core))
+		default:
+			atomic.OrUint32(&ps.SGIs[v], 1<<intid)
+			if core, ok := psci.CoreOfVCPU(mask, v); ok {
+				gic.SendSGI(doorbellSGI, mpidrOf(core))
+			}
 		}
 	}
 }
