@@ -110,3 +110,35 @@ func TestQEMULinuxIdleTraps(t *testing.T) {
 		assert.Less(t, irq, 10*300, "core %d: more interrupt traps than 250 Hz ticks", core)
 	}
 }
+
+// TestQEMUPassthroughInterrupt gives infotainment the board's PL031 RTC:
+// its registers are mapped at stage 2 and its interrupt (SPI 34) is routed
+// to the core of the vCPU Linux targets and injected hardware-linked, so
+// Linux's EOI deactivates it. An alarm two seconds ahead must arrive.
+func TestQEMUPassthroughInterrupt(t *testing.T) {
+	guests := requireGuests(t)
+	binary := requireQEMUTools(t)
+	config := demoConfig(t, guests, "        size: 512MiB\n    kernel:", "        size: 512MiB\n    devices: [rtc]\n    kernel:")
+	img := buildConfig(t, config, nil)
+	profile, _ := qemu.ProfileFor("qemu-virt")
+	var expect []*regexp.Regexp
+	for _, e := range []string{
+		`^\[infotainment\] infotainment: linux up, cpus=2`,
+		`^\[infotainment\] rtc-alarm-set$`,
+		`^\[infotainment\]\s+\d+:\s+(\d+)\s+(\d+)\s+GICv3\s+34 Level\s+rtc-pl031$`,
+	} {
+		expect = append(expect, regexp.MustCompile(e))
+	}
+	r, err := qemu.Run(context.Background(), binary, profile, qemu.Options{
+		Image: img, Timeout: 180 * time.Second, Expect: expect,
+		Replies: []qemu.Reply{
+			{After: 0, Text: "echo +2 > /sys/class/rtc/rtc0/wakealarm && echo rtc-alarm-set\n"},
+			{After: 1, Text: "sleep 4; grep rtc-pl031 /proc/interrupts\n"},
+		}})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, strings.Join(r.Output, "\n"))
+	}
+	cpu0, _ := strconv.Atoi(r.Matches[2][1])
+	cpu1, _ := strconv.Atoi(r.Matches[2][2])
+	assert.Equal(t, 1, cpu0+cpu1, "the RTC alarm interrupt arrived %d times", cpu0+cpu1)
+}
