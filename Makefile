@@ -37,7 +37,7 @@ qemu: deps firmware guests
 	$(GO) run ./cmd/tamavisor run -hypervisor $(FIRMWARE) configs/qemu-virt.yaml
 
 test: deps vet test-guests
-	$(GO) test $$($(GO) list ./... | grep -v '/tests$$')
+	$(GO) test -count=1 $$($(GO) list ./... | grep -v '/tests$$')
 	@echo "QEMU integration tests (tests/):"
 	$(GO) test -count=1 -v ./tests/ | grep -Ev '^=== (RUN|PAUSE|CONT)'
 

@@ -26,12 +26,14 @@ func TestQEMULinuxInfotainment(t *testing.T) {
 	steps := []struct {
 		expect, reply string
 	}{
+		{`^\[infotainment\] \[\s*(\d+)\.\d+\] Run /init as init process$`, ""},
 		{`^\[infotainment\] infotainment: linux up, cpus=2, mem=(\d+)MiB$`, "cat /proc/interrupts\n"},
 		{`^\[infotainment\]\s+\d+:\s+(\d+)\s+(\d+)\s+GICv3\s+27 Level\s+arch_timer$`,
 			"for c in 1 2 3 4; do (n=0; while [ $n -lt 2000 ]; do n=$((n+1)); done) & done; wait; echo ipi-job-done\n"},
 		{`^\[infotainment\] ipi-job-done$`, "cat /proc/interrupts\n"},
 		{`^\[infotainment\]\s*IPI0:\s+(\d+)\s+(\d+)\s+Rescheduling interrupts$`, "reboot -f\n"},
 		{`^tamavisor: partition "infotainment": SYSTEM_RESET: restarting the partition$`, ""},
+		{`^\[infotainment\] \[\s*(\d+)\.\d+\] Run /init as init process$`, ""},
 		{`^\[infotainment\] infotainment: linux up, cpus=2, mem=\d+MiB$`, "poweroff -f\n"},
 		{`^tamavisor: partition "infotainment": stopped \(SYSTEM_OFF\)$`, ""},
 		{`^\[ecu\] ecu: heartbeat \d+ .*canary=ok$`, ""},
@@ -46,20 +48,25 @@ func TestQEMULinuxInfotainment(t *testing.T) {
 		}
 	}
 	r, err := qemu.Run(context.Background(), binary, profile, qemu.Options{
-		Image: img, Timeout: 240 * time.Second, Expect: expect, Replies: replies})
+		Image: img, Timeout: 150 * time.Second, Expect: expect, Replies: replies})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, strings.Join(r.Output, "\n"))
 	}
-	mem, _ := strconv.Atoi(r.Matches[0][1])
+	firstInit, _ := strconv.Atoi(r.Matches[0][1])
+	mem, _ := strconv.Atoi(r.Matches[1][1])
 	assert.True(t, mem > 400 && mem <= 512, "Linux sees %d MiB of its 512 MiB", mem)
-	for cpu, n := range r.Matches[1][1:] {
+	for cpu, n := range r.Matches[2][1:] {
 		ticks, _ := strconv.Atoi(n)
 		assert.Greater(t, ticks, 0, "no timer interrupts on CPU %d", cpu)
 	}
-	for cpu, n := range r.Matches[3][1:] {
+	for cpu, n := range r.Matches[4][1:] {
 		ipis, _ := strconv.Atoi(n)
 		assert.Greater(t, ipis, 0, "no rescheduling IPIs on CPU %d", cpu)
 	}
+	// CNTVOFF restarts the partition's virtual time with it: the second
+	// boot's clock starts from zero again instead of running on.
+	secondInit, _ := strconv.Atoi(r.Matches[6][1])
+	assert.LessOrEqual(t, secondInit, firstInit+2, "the rebooted kernel's clock ran on from the first boot (%d s, then %d s)", firstInit, secondInit)
 	worst := checkHeartbeats(t, strings.Join(r.Output, "\n"), 3)
 	t.Logf("ECU worst period jitter over Linux's boot, reboot and power-off: %d us", worst)
 }

@@ -161,7 +161,7 @@ func (vc *vcpu) waitForCPUOn() bool {
 				guestFrame.X[0] = context
 				setupGuest(HCRGuest, mmu.VTCREL2ForBits(IPABits, physAddrBits), vttbr, psci.GuestMPIDR(vc.index),
 					atomic.LoadUint64(&ps.CNTVOFF))
-				vc.cpuif.Enable()
+				vc.freshInterrupts()
 				return true
 			}
 		}
@@ -249,7 +249,7 @@ func (vc *vcpu) reset() {
 	cntvoff := readCounter()
 	atomic.StoreUint64(&shared().Partition[vc.partition].CNTVOFF, cntvoff)
 	setupGuest(HCRGuest, mmu.VTCREL2(&vc.stage2, physAddrBits), mmu.VTTBREL2(&vc.stage2, vc.vmid), psci.GuestMPIDR(vc.index), cntvoff)
-	vc.cpuif.Enable()
+	vc.freshInterrupts()
 }
 
 // run is the vCPU's loop: enter the guest, handle the trap, go back. It
@@ -293,6 +293,7 @@ func (vc *vcpu) run() {
 			}
 		}
 		vc.consoleInterrupt()
+		vc.pendingSGIs()
 		// Another vCPU's SYSTEM_OFF or SYSTEM_RESET is acted on by vCPU
 		// 0's core; the others stop running the guest.
 		if req := vc.psci.Request(); req != psci.RequestNone && !vc.request(req) {
@@ -335,6 +336,11 @@ func (vc *vcpu) pollInput() {
 	if vc.input == nil {
 		return
 	}
+	lock := &shared().InputLock
+	if !atomic.CompareAndSwapUint32(lock, 0, 1) {
+		return // another core is at it; the bytes wait in the UART
+	}
+	defer atomic.StoreUint32(lock, 0)
 	for {
 		// Leave typed bytes in the physical UART while the focused
 		// partition's receive FIFO is full: none is dropped.
@@ -448,7 +454,12 @@ func (vc *vcpu) restart() bool {
 		vc.stop("could not be restarted")
 		return false
 	}
-	atomic.AddUint32(&shared().Partition[vc.partition].Restarts, 1)
+	ps := &shared().Partition[vc.partition]
+	atomic.AddUint32(&ps.Restarts, 1)
+	ps.VGIC.Reset()
+	for v := range ps.SGIs {
+		atomic.StoreUint32(&ps.SGIs[v], 0)
+	}
 	vc.psci.Reset()
 	vc.reset()
 	vc.sayStart()

@@ -77,6 +77,7 @@ TEXT ·setupGuest(SB),NOSPLIT,$0-40
 	MSR_CNTHCTL_EL2_X0
 	MOVD	cntvoff+32(FP), R0
 	MSR_CNTVOFF_EL2_X0
+	MSR	ZR, CNTV_CTL_EL0	// the virtual timer starts stopped, as at reset
 	MOVD	$0, R0
 	MSR_CPACR_EL1_X0
 	MOVD	$0x30d00800, R0		// SCTLR_EL1 RES1 bits: MMU and caches off

@@ -108,9 +108,41 @@ func (vc *vcpu) collectSGIs() {
 	}
 }
 
+// deactivatePhysical deactivates a physical interrupt a list register held
+// hardware-linked: the guest that would have done so is gone.
+func deactivatePhysical(pintid uint32) { gic.Deactivate(pintid) }
+
+// freshInterrupts empties this core's list registers, deactivating the
+// physical interrupts they held, before a vCPU starts anew (power-on,
+// restart, CPU_ON): a restarted guest must not inherit an active timer
+// interrupt it will never end.
+func (vc *vcpu) freshInterrupts() {
+	vc.cpuif.Disable(deactivatePhysical)
+	vc.cpuif.Enable()
+}
+
+// injectSGI delivers a virtual SGI to this vCPU, or, if the guest cannot
+// take it yet (not enabled, list registers and queue full), leaves it
+// pending in the virtual GIC for pendingSGIs: an SGI is never lost.
 func (vc *vcpu) injectSGI(intid uint32) {
-	if prio, ok := vc.vgic.Deliverable(vc.index, intid); ok {
-		vc.cpuif.Inject(lr.VirtualIRQ{VINTID: intid, Priority: prio})
+	if prio, ok := vc.vgic.Deliverable(vc.index, intid); ok &&
+		vc.cpuif.Inject(lr.VirtualIRQ{VINTID: intid, Priority: prio}) {
+		return
+	}
+	vc.vgic.SetPending(vc.index, intid)
+}
+
+// pendingSGIs delivers the virtual SGIs left pending that the guest can
+// take now.
+func (vc *vcpu) pendingSGIs() {
+	for intid := uint32(0); intid < gic.FirstPPI; intid++ {
+		if !vc.vgic.Pending(vc.index, intid) {
+			continue
+		}
+		if prio, ok := vc.vgic.Deliverable(vc.index, intid); ok &&
+			vc.cpuif.Inject(lr.VirtualIRQ{VINTID: intid, Priority: prio}) {
+			vc.vgic.ClearPending(vc.index, intid)
+		}
 	}
 }
 
@@ -181,9 +213,8 @@ func (vc *vcpu) PendingChanged(vcpu int, intid uint32, pending bool) {
 		}
 		return
 	}
-	if pending && vcpu == vc.index {
-		vc.injectSGI(intid)
-	}
+	// A guest making its own SGI pending: pendingSGIs, after this very
+	// exit, delivers it.
 }
 
 func (vc *vcpu) ActiveChanged(vcpu int, intid uint32, active bool)      {}

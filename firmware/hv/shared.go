@@ -68,6 +68,10 @@ type Shared struct {
 	// GICLock serializes read-modify-write of distributor registers
 	// shared by interrupts of different cores' partitions.
 	GICLock SpinLock
+	// InputLock lets one core at a time move typed bytes from the
+	// physical UART to a partition: two cores polling at once could pass
+	// consecutive bytes on in the wrong order.
+	InputLock uint32
 	// ConsoleFocus is which partition keyboard input goes to.
 	ConsoleFocus vconsole.State
 	// Partition holds what the cores of one partition share.
