@@ -4,13 +4,13 @@ package hv
 
 import (
 	"math"
-	"math/bits"
 	"runtime/goos"
 	"sync/atomic"
 	"unsafe"
 
 	"github.com/tamavisor/tamavisor/board"
 	"github.com/tamavisor/tamavisor/driver/mmio"
+	"github.com/tamavisor/tamavisor/internal/bare"
 	"github.com/tamavisor/tamavisor/mmu"
 	"github.com/tamavisor/tamavisor/partition/table"
 )
@@ -64,7 +64,7 @@ var (
 	ramPeekFailed     bool
 
 	// Used by Hwinit0 before the Go heap exists: globals, never heap.
-	bootMem    physicalTables
+	bootMem    mmu.PhysicalMemory
 	bootTables mmu.Tables
 	bootLayout Layout
 
@@ -72,8 +72,7 @@ var (
 	exceptionFrame Frame
 	exceptionG     [64]uint64 // a zeroed g: stack guard 0, no stack check fires
 	exceptionDepth int
-	counterFreq    uint64
-	randomState    uint64
+	random         bare.SplitMix64
 )
 
 // shared returns the region all cores map at the same address (identity
@@ -83,32 +82,6 @@ func shared() *Shared { return (*Shared)(unsafe.Pointer(uintptr(sharedBase))) }
 
 // coreNames names each core in layout errors without formatting.
 var coreNames = [...]string{"core 0", "core 1", "core 2", "core 3", "core 4", "core 5", "core 6", "core 7"}
-
-// physicalTables hands out translation-table pages from a pool and reaches
-// them by physical address: valid while the boot core runs with the MMU
-// off or on its identity-mapped interim tables, which is when Hwinit0
-// builds every core's tables.
-type physicalTables struct {
-	next, end uint64
-}
-
-func (p *physicalTables) NewTable() (uint64, bool) {
-	if p.next+mmu.PageSize > p.end {
-		return 0, false
-	}
-	pa := p.next
-	p.next += mmu.PageSize
-	zeroWords(pa, mmu.PageSize)
-	return pa, true
-}
-
-func (p *physicalTables) Load(table uint64, index int) mmu.Entry {
-	return mmu.Entry(mmio.Read64(table + 8*uint64(index)))
-}
-
-func (p *physicalTables) Store(table uint64, index int, e mmu.Entry) {
-	mmio.Write64(table+8*uint64(index), uint64(e))
-}
 
 // identify finds this core's index from its MPIDR.
 func identify() bool {
@@ -178,7 +151,7 @@ func hwinit0() {
 	// Prepare with caches on, through an interim identity map of the
 	// hypervisor's memory built in its scratch area.
 	scratch, scratchEnd := BootScratch(hypervisor, numCPUs)
-	bootMem = physicalTables{next: scratch, end: scratchEnd}
+	bootMem = mmu.PhysicalMemory{Next: scratch, End: scratchEnd}
 	bootLayout = BootLayout(hypervisor, image, uartRegion, payload)
 	mapOrHalt("boot", bootLayout.Regions())
 	tcr := mmu.TCREL2(VABits, physAddrBits)
@@ -252,7 +225,7 @@ func mapOrHalt(what string, regions []mmu.Region) {
 // reported by region name and stops the boot.
 func buildTables(c int) {
 	base, end := TablePool(hypervisor, c)
-	bootMem = physicalTables{next: base, end: end}
+	bootMem = mmu.PhysicalMemory{Next: base, End: end}
 	bootLayout = CoreLayout(hypervisor, image, c, hypervisorDevices, payload, partitionRAM[:partitionRAMCount])
 	if bootLayout.Overflowed() {
 		console.Write("tamavisor: core ")
@@ -280,37 +253,17 @@ func hwinit1() {
 func printk(c byte) { console.Put(c) }
 
 //go:linkname nanotime runtime/goos.Nanotime
-func nanotime() int64 {
-	if counterFreq == 0 {
-		counterFreq = readCounterFrequency()
-		if counterFreq == 0 {
-			counterFreq = 62_500_000 // QEMU's generic timer when firmware left CNTFRQ unset
-		}
-	}
-	hi, lo := bits.Mul64(readCounter(), 1e9)
-	ns, _ := bits.Div64(hi%counterFreq, lo, counterFreq)
-	return int64(ns)
-}
+func nanotime() int64 { return bare.Nanoseconds(readCounter(), readCounterFrequency()) }
 
-// The board offers no entropy source at EL2. The runtime only needs random
-// data for hash seeds and scheduling; nothing in the hypervisor uses it for
-// secrets. splitmix64 seeded from the counter and the core's MPIDR.
+// The board offers no entropy source at EL2; see bare.SplitMix64.
 //
 //go:linkname initRNG runtime/goos.InitRNG
 func initRNG() {
-	randomState = readCounter() ^ readMPIDR()<<32
+	random.State = readCounter() ^ readMPIDR()<<32
 }
 
 //go:linkname getRandomData runtime/goos.GetRandomData
-func getRandomData(b []byte) {
-	for i := range b {
-		randomState += 0x9e3779b97f4a7c15
-		z := randomState
-		z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
-		z = (z ^ z>>27) * 0x94d049bb133111eb
-		b[i] = byte(z ^ z>>31)
-	}
-}
+func getRandomData(b []byte) { random.Fill(b) }
 
 // idle is called when no goroutine can run. With no timer pending nothing
 // can wake this core (interrupts come with guests), so it waits for an

@@ -136,20 +136,6 @@ TEXT ·SMC(SB),NOSPLIT,$0-40
 	MOVD	R0, ret+32(FP)
 	RET
 
-// func zeroWords(dst, size uint64)
-// Plain 8-byte stores: with the MMU off memory is Device memory, where the
-// DC ZVA of the runtime's memclr faults.
-TEXT ·zeroWords(SB),NOSPLIT,$0-16
-	MOVD	dst+0(FP), R0
-	MOVD	size+8(FP), R2
-zero:
-	CBZ	R2, zeroed
-	MOVD.P	ZR, 8(R0)
-	SUB	$8, R2, R2
-	B	zero
-zeroed:
-	RET
-
 // func waitForEvent()
 TEXT ·waitForEvent(SB),NOSPLIT,$0
 	WFE

@@ -4,13 +4,12 @@ package el1
 
 import (
 	"math"
-	"math/bits"
 	"runtime/goos"
 	_ "unsafe" // go:linkname
 
 	"github.com/tamavisor/tamavisor/board"
-	"github.com/tamavisor/tamavisor/driver/mmio"
 	"github.com/tamavisor/tamavisor/driver/pl011"
+	"github.com/tamavisor/tamavisor/internal/bare"
 	"github.com/tamavisor/tamavisor/mmu"
 )
 
@@ -29,7 +28,6 @@ func readCounter() uint64
 func readCounterFrequency() uint64
 func readMPIDR() uint64
 func invalidateTLB()
-func zeroWords(dst, size uint64)
 func waitForEvent()
 func haltForever()
 
@@ -62,7 +60,7 @@ var (
 	ram         board.Region
 	image       Image
 	layout      Layout
-	tableMemory physicalTables
+	tableMemory mmu.PhysicalMemory
 	tables      mmu.Tables
 
 	// The exception path's own state.
@@ -73,7 +71,7 @@ var (
 	syncHook       SyncHook
 
 	counterFrequency uint64
-	random           splitMix64
+	random           bare.SplitMix64
 )
 
 // fpState holds the FP/SIMD registers the exception path saves, so that a
@@ -83,31 +81,6 @@ type fpState struct {
 	Q    [64]uint64 // q0..q31
 	FPCR uint64
 	FPSR uint64
-}
-
-// physicalTables hands out translation-table pages from the pool below the
-// text and reaches them by address: physical with the MMU off, and the
-// same virtual address (identity, mapped read-write) with it on.
-type physicalTables struct {
-	next, end uint64
-}
-
-func (p *physicalTables) NewTable() (uint64, bool) {
-	if p.next+mmu.PageSize > p.end {
-		return 0, false
-	}
-	pa := p.next
-	p.next += mmu.PageSize
-	zeroWords(pa, mmu.PageSize)
-	return pa, true
-}
-
-func (p *physicalTables) Load(table uint64, index int) mmu.Entry {
-	return mmu.Entry(mmio.Read64(table + 8*uint64(index)))
-}
-
-func (p *physicalTables) Store(table uint64, index int, e mmu.Entry) {
-	mmio.Write64(table+8*uint64(index), uint64(e))
 }
 
 // hwinit0 runs before the Go runtime initializes, with the MMU off: it
@@ -139,7 +112,7 @@ func hwinit0() {
 		haltForever()
 	}
 	poolBase, poolEnd := TablePool(image, ram)
-	tableMemory = physicalTables{next: poolBase, end: poolEnd}
+	tableMemory = mmu.PhysicalMemory{Next: poolBase, End: poolEnd}
 	err := tables.Init(&tableMemory, VABits, mmu.EL1Stage1)
 	if err == nil {
 		err = tables.MapRegions(layout.Regions())
@@ -186,20 +159,15 @@ func hwinit1() {
 func printk(c byte) { console.Put(c) }
 
 //go:linkname nanotime runtime/goos.Nanotime
-func nanotime() int64 {
-	hi, lo := bits.Mul64(readCounter(), 1e9)
-	freq := CounterFrequency()
-	ns, _ := bits.Div64(hi%freq, lo, freq)
-	return int64(ns)
-}
+func nanotime() int64 { return bare.Nanoseconds(readCounter(), CounterFrequency()) }
 
 //go:linkname initRNG runtime/goos.InitRNG
 func initRNG() {
-	random.state = readCounter() ^ readMPIDR()<<32
+	random.State = readCounter() ^ readMPIDR()<<32
 }
 
 //go:linkname getRandomData runtime/goos.GetRandomData
-func getRandomData(b []byte) { random.fill(b) }
+func getRandomData(b []byte) { random.Fill(b) }
 
 // idle is called when no goroutine can run. Without interrupts nothing but
 // the passing of time can make one runnable: with a timer pending the
@@ -274,7 +242,7 @@ func CounterFrequency() uint64 {
 	if counterFrequency == 0 {
 		counterFrequency = readCounterFrequency()
 		if counterFrequency == 0 {
-			counterFrequency = 62_500_000 // QEMU's generic timer, if firmware left CNTFRQ_EL0 unset
+			counterFrequency = bare.DefaultCounterFrequency
 		}
 	}
 	return counterFrequency

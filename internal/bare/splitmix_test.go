@@ -1,4 +1,4 @@
-package el1
+package bare
 
 import (
 	"bytes"
@@ -10,9 +10,9 @@ import (
 var splitMixFromZero = []uint64{0xe220a8397b1dcdaf, 0x6e789e6aa1b965f4, 0x06c45d188009454f, 0xf88bb8a8724c81ec}
 
 func TestSplitMix64(t *testing.T) {
-	var r splitMix64
+	var r SplitMix64
 	for i, want := range splitMixFromZero {
-		if got := r.next(); got != want {
+		if got := r.Next(); got != want {
 			t.Errorf("output %d: %#x, want %#x", i, got, want)
 		}
 	}
@@ -20,9 +20,9 @@ func TestSplitMix64(t *testing.T) {
 
 func TestFillUsesEveryByteOfEachDraw(t *testing.T) {
 	for _, n := range []int{0, 1, 7, 8, 9, 32} {
-		var r splitMix64
+		var r SplitMix64
 		got := make([]byte, n)
-		r.fill(got)
+		r.Fill(got)
 		want := make([]byte, 0, n+8)
 		for _, v := range splitMixFromZero {
 			for j := 0; j < 8; j++ {
