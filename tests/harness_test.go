@@ -14,61 +14,21 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/tamavisor/tamavisor/internal/testenv"
 	"github.com/tamavisor/tamavisor/qemu"
 )
 
 // repoRoot is the checkout the tests run in.
-func repoRoot(t *testing.T) string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Dir(filepath.Dir(file))
-}
-
-// tamagoVersion reads the tamago module version go.mod pins: the TamaGo
-// compiler must be the matching tamago-go release.
-func tamagoVersion(root string) (string, error) {
-	b, err := os.ReadFile(filepath.Join(root, "go.mod"))
-	if err != nil {
-		return "", err
-	}
-	m := regexp.MustCompile(`(?m)^\s*github\.com/usbarmory/tamago (v\S+)`).FindSubmatch(b)
-	if m == nil {
-		return "", fmt.Errorf("go.mod does not require github.com/usbarmory/tamago")
-	}
-	return "tamago-go" + strings.TrimPrefix(string(m[1]), "v"), nil
-}
+func repoRoot(t *testing.T) string { return testenv.Root() }
 
 // requireQEMUTools skips the test, saying why and what to install, when the
 // TamaGo compiler or QEMU is missing.
-func requireQEMUTools(t *testing.T) string {
-	t.Helper()
-	root := repoRoot(t)
-	version, err := tamagoVersion(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	compiler := filepath.Join(cache, "tamago-go", version, "bin", "go")
-	if _, err := os.Stat(compiler); err != nil {
-		t.Skipf("QEMU test skipped: TamaGo compiler %s not found at %s; "+
-			"on a machine with internet access `go tool tamago version` installs it "+
-			"(it clones github.com/usbarmory/tamago-go at tag %s and runs make.bash)",
-			version, compiler, version)
-	}
-	binary, err := qemu.LookPath()
-	if err != nil {
-		t.Skipf("QEMU test skipped: %v", err)
-	}
-	return binary
-}
+func requireQEMUTools(t *testing.T) string { return testenv.RequireQEMUTools(t) }
 
 var (
 	buildMu sync.Mutex

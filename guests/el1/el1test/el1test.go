@@ -21,13 +21,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tamavisor/tamavisor/board"
 	_ "github.com/tamavisor/tamavisor/board/qemuvirt" // the board configs/qemu-virt.yaml names
+	"github.com/tamavisor/tamavisor/internal/testenv"
 	"github.com/tamavisor/tamavisor/partition"
 	"github.com/tamavisor/tamavisor/qemu"
 )
@@ -46,40 +46,11 @@ var Standalone = qemu.Profile{
 const DeviceTreeBlock = 2 << 20
 
 // Root returns the checkout's top directory.
-func Root() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "..")
-}
+func Root() string { return testenv.Root() }
 
 // RequireTools skips t, saying why and what to install, when the TamaGo
 // compiler go.mod asks for or QEMU is missing; it returns the emulator.
-func RequireTools(t testing.TB) string {
-	t.Helper()
-	root := Root()
-	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := regexp.MustCompile(`(?m)^\s*github\.com/usbarmory/tamago (v\S+)`).FindSubmatch(gomod)
-	if m == nil {
-		t.Fatal("go.mod does not require github.com/usbarmory/tamago")
-	}
-	version := "tamago-go" + strings.TrimPrefix(string(m[1]), "v")
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	compiler := filepath.Join(cache, "tamago-go", version, "bin", "go")
-	if _, err := os.Stat(compiler); err != nil {
-		t.Skipf("QEMU test skipped: TamaGo compiler %s not found at %s; "+
-			"on a machine with internet access `go tool tamago version` installs it", version, compiler)
-	}
-	emulator, err := qemu.LookPath()
-	if err != nil {
-		t.Skipf("QEMU test skipped: %v", err)
-	}
-	return emulator
-}
+func RequireTools(t testing.TB) string { return testenv.RequireQEMUTools(t) }
 
 // Build builds build/guests/<name> (such as "ecu.elf") with the Makefile,
 // into a directory of t's own, and returns its path.
