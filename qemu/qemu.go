@@ -90,9 +90,25 @@ type Reply struct {
 type Result struct {
 	// Output is every console line, in order.
 	Output []string
+	// At is when each line of Output arrived, since the emulator started.
+	At []time.Duration
 	// Matches holds, for each expectation, the submatches of the line
 	// that met it.
 	Matches [][]string
+}
+
+// Transcript returns the console output with each line's arrival time,
+// for a failed run's log: where the time went is often the diagnosis.
+func (r *Result) Transcript() string {
+	var b strings.Builder
+	for i, line := range r.Output {
+		if i < len(r.At) {
+			fmt.Fprintf(&b, "%7.2fs ", r.At[i].Seconds())
+		}
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	return b.String()
 }
 
 // LookPath finds the emulator, with an install hint when it is missing.
@@ -154,6 +170,7 @@ func Run(ctx context.Context, binary string, p Profile, o Options) (*Result, err
 	}
 
 	res := &Result{}
+	started := time.Now()
 	var mu sync.Mutex
 	allMet := make(chan struct{})
 	readDone := make(chan struct{})
@@ -173,6 +190,7 @@ func Run(ctx context.Context, binary string, p Profile, o Options) (*Result, err
 				text := strings.TrimRight(line, "\r\n")
 				mu.Lock()
 				res.Output = append(res.Output, text)
+				res.At = append(res.At, time.Since(started))
 				if next < len(o.Expect) {
 					if m := o.Expect[next].FindStringSubmatch(text); m != nil {
 						res.Matches = append(res.Matches, m)
@@ -240,7 +258,8 @@ func Run(ctx context.Context, binary string, p Profile, o Options) (*Result, err
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	out := &Result{Output: append([]string(nil), res.Output...), Matches: append([][]string(nil), res.Matches...)}
+	out := &Result{Output: append([]string(nil), res.Output...), At: append([]time.Duration(nil), res.At...),
+		Matches: append([][]string(nil), res.Matches...)}
 	return out, runErr
 }
 

@@ -115,3 +115,14 @@ func TestRepliesAreTypedAfterTheirExpectation(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"login:", "got root"}, res.Output)
 }
+
+func TestTranscriptTimesEachLine(t *testing.T) {
+	bin, img := fakeEmulator(t, `echo first; sleep 0.3; echo second; sleep 30`)
+	p, _ := ProfileFor("qemu-virt")
+	res, err := Run(context.Background(), bin, p, Options{Image: img, Timeout: 10 * time.Second,
+		Expect: expect(`^first$`, `^second$`)})
+	require.NoError(t, err)
+	require.Len(t, res.At, 2)
+	assert.GreaterOrEqual(t, res.At[1]-res.At[0], 250*time.Millisecond, "the second line came 0.3 s after the first")
+	assert.Regexp(t, `^\s*\d+\.\d\ds first\n\s*\d+\.\d\ds second\n$`, res.Transcript())
+}

@@ -195,7 +195,7 @@ func TestQEMUTrapCounters(t *testing.T) {
 		Replies: []qemu.Reply{{After: 1, Text: strings.Repeat("\x01", 9) + "t"}},
 	})
 	if err != nil {
-		t.Fatalf("%v\n%s", err, strings.Join(r.Output, "\n"))
+		runFailed(t, r, err)
 	}
 	ecuMMIO, _ := strconv.Atoi(r.Matches[5][1])
 	attackCalls, _ := strconv.Atoi(r.Matches[6][2])

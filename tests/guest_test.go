@@ -98,7 +98,7 @@ func bootConfigAny(t *testing.T, config string, files map[string][]byte, anyOrde
 	}
 	out, err := exec.Command(cli, append(args, configPath)...).CombinedOutput()
 	if err != nil {
-		t.Fatalf("tamavisor run: %v\n%s", err, out)
+		t.Fatalf("%s\ntamavisor run: %v", out, err)
 	}
 	return string(out)
 }

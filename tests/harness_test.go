@@ -73,12 +73,35 @@ func boot(t *testing.T, binary, img string, timeout time.Duration, expect ...str
 	}
 	r, err := qemu.Run(context.Background(), binary, profile, qemu.Options{Image: img, Expect: res, Timeout: timeout})
 	if err != nil {
-		if r != nil {
-			t.Logf("console:\n%s", strings.Join(r.Output, "\n"))
-		}
-		t.Fatalf("boot: %v", err)
+		runFailed(t, r, err)
 	}
 	return r
+}
+
+// heartbeatLine is the ECU's once-a-second line, which fills the console
+// of every demo run.
+var heartbeatLine = regexp.MustCompile(`^\[ecu\] ecu: heartbeat `)
+
+// runFailed ends a test whose run failed: the console with each line's
+// time, then the last lines other than the ECU's heartbeat, then the error,
+// last, so that a log cut to its tail still says what the run waited for
+// and what the other partitions last said.
+func runFailed(t *testing.T, r *qemu.Result, err error) {
+	t.Helper()
+	if r != nil {
+		t.Logf("console:\n%s", r.Transcript())
+		var others []string
+		for i, line := range r.Output {
+			if !heartbeatLine.MatchString(line) {
+				others = append(others, fmt.Sprintf("%7.2fs %s", r.At[i].Seconds(), line))
+			}
+		}
+		if len(others) > 20 {
+			others = others[len(others)-20:]
+		}
+		t.Logf("the last lines other than the ECU heartbeat:\n%s", strings.Join(others, "\n"))
+	}
+	t.Fatalf("%v", err)
 }
 
 // TestMain removes the images the tests built.

@@ -50,7 +50,7 @@ func TestQEMULinuxInfotainment(t *testing.T) {
 	r, err := qemu.Run(context.Background(), binary, profile, qemu.Options{
 		Image: img, Timeout: 150 * time.Second, Expect: expect, Replies: replies})
 	if err != nil {
-		t.Fatalf("%v\n%s", err, strings.Join(r.Output, "\n"))
+		runFailed(t, r, err)
 	}
 	firstInit, _ := strconv.Atoi(r.Matches[0][1])
 	mem, _ := strconv.Atoi(r.Matches[1][1])
@@ -101,7 +101,7 @@ func TestQEMULinuxIdleTraps(t *testing.T) {
 			{After: first + 11, Text: "t"},
 		}})
 	if err != nil {
-		t.Fatalf("%v\n%s", err, strings.Join(r.Output, "\n"))
+		runFailed(t, r, err)
 	}
 	delta := func(core, field int) int {
 		before, _ := strconv.Atoi(r.Matches[first+core][field])
@@ -143,7 +143,7 @@ func TestQEMUPassthroughInterrupt(t *testing.T) {
 			{After: 1, Text: "sleep 4; grep rtc-pl031 /proc/interrupts\n"},
 		}})
 	if err != nil {
-		t.Fatalf("%v\n%s", err, strings.Join(r.Output, "\n"))
+		runFailed(t, r, err)
 	}
 	cpu0, _ := strconv.Atoi(r.Matches[2][1])
 	cpu1, _ := strconv.Atoi(r.Matches[2][2])
