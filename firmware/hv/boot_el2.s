@@ -214,6 +214,13 @@ TEXT ·waitForEvent(SB),NOSPLIT,$0
 	WFE
 	RET
 
+// func waitForInterrupt()
+// WFI: returns once an interrupt is pending, masked or not.
+TEXT ·waitForInterrupt(SB),NOSPLIT,$0
+	DSB	$15
+	WFI
+	RET
+
 // func sendEvent()
 TEXT ·sendEvent(SB),NOSPLIT,$0
 	DSB	$15

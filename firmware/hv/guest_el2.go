@@ -26,6 +26,7 @@ func setupGuest(hcr, vtcr, vttbr, vmpidr, cntvoff uint64)
 func injectEL1(esr, far, elr, spsr uint64)
 func readVBAREL1() uint64
 func syncInstructions()
+func stopGuestTimer()
 
 // Private to the core, like all Go globals: the one vCPU it runs.
 var (
@@ -150,6 +151,7 @@ func runPartition() {
 // partition stopped meanwhile.
 func (vc *vcpu) waitForCPUOn() bool {
 	ps := &shared().Partition[vc.partition]
+	vc.park()
 	for {
 		if atomic.LoadUint32(&ps.Run) == PartitionStopped {
 			return false
@@ -165,7 +167,8 @@ func (vc *vcpu) waitForCPUOn() bool {
 				return true
 			}
 		}
-		waitForEvent()
+		// CPU_ON and the partition's stop both ring the doorbell.
+		sleep()
 	}
 }
 
@@ -373,7 +376,8 @@ func (vc *vcpu) call(e Exit) bool {
 	copy(guestFrame.X[:4], res.X[:])
 	switch res.Action {
 	case psci.ActionWake:
-		sendEvent() // the parked core collects its CPU_ON
+		// The parked core collects its CPU_ON.
+		gic.SendSGI(doorbellSGI, mpidrOf(res.Core))
 	case psci.ActionPark:
 		vc.say("vCPU off (PSCI CPU_OFF)\n")
 		return vc.waitForCPUOn()

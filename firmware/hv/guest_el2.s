@@ -88,6 +88,14 @@ TEXT ·setupGuest(SB),NOSPLIT,$0-40
 	ISB	$15
 	RET
 
+// func stopGuestTimer()
+// Stops the virtual timer the guest left on this core: its interrupt
+// line drops, and nothing of the guest's wakes the core.
+TEXT ·stopGuestTimer(SB),NOSPLIT,$0
+	MSR	ZR, CNTV_CTL_EL0
+	ISB	$15
+	RET
+
 // func injectEL1(esr, far, elr, spsr uint64)
 // Writes the EL1 exception state of an exception the guest is to take.
 TEXT ·injectEL1(SB),NOSPLIT,$0-32

@@ -121,6 +121,35 @@ func (vc *vcpu) freshInterrupts() {
 	vc.cpuif.Enable()
 }
 
+// park leaves nothing armed on this core of a vCPU that stops running its
+// guest: the guest's virtual timer stopped and its virtual CPU interface
+// off, every physical interrupt it held hardware-linked deactivated. The
+// core can then sleep until a doorbell.
+func (vc *vcpu) park() {
+	stopGuestTimer()
+	if vc.cpuif != nil {
+		vc.cpuif.Disable(deactivatePhysical)
+	}
+}
+
+// sleep waits for an interrupt with WFI. Under QEMU the core's thread
+// then sleeps, where WFE spins; on a board both wait in low power. Wakers
+// ring the doorbell SGI. Interrupts stay masked at EL2: every one pending
+// on waking is acknowledged and deactivated here, as a parked vCPU has no
+// guest to give it to, so the next sleep waits again. It allocates
+// nothing.
+func sleep() {
+	waitForInterrupt()
+	for {
+		intid := gic.Acknowledge()
+		if intid >= gic.SpecialINTIDs {
+			return
+		}
+		gic.EndOfInterrupt(intid)
+		gic.Deactivate(intid)
+	}
+}
+
 // injectSGI delivers a virtual SGI to this vCPU, or, if the guest cannot
 // take it yet (not enabled, list registers and queue full), leaves it
 // pending in the virtual GIC for pendingSGIs: an SGI is never lost.

@@ -31,12 +31,16 @@ func Main() {
 		fmt.Printf("core %d: GIC: %v\n", thisCore, err)
 		enterSafeState("interrupt controller")
 	}
+	interruptsReady = true
+	atomic.StoreUint32(&shared().Core[thisCore].RingsDoorbell, 1)
 	runPartition()
+	vc.park()
 	if isBootCore {
 		watchCores()
 	}
+	// Nothing is left for this core: it sleeps for good.
 	for {
-		waitForEvent()
+		sleep()
 	}
 }
 
@@ -91,8 +95,26 @@ func watchCores() {
 				sendEvent()
 			}
 		}
-		waitForEvent()
+		if ringDoorbells() {
+			sleep()
+		} else {
+			waitForEvent()
+		}
 	}
+}
+
+// ringDoorbells reports whether every core still running wakes the boot
+// core with the doorbell SGI when it halts, so the boot core may sleep in
+// WFI; until then it waits for their SEV with WFE.
+func ringDoorbells() bool {
+	sh := shared()
+	for c := 0; c < numCPUs; c++ {
+		if c != thisCore && atomic.LoadUint32(&sh.Core[c].State) == CoreUp &&
+			atomic.LoadUint32(&sh.Core[c].RingsDoorbell) == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // startCore powers core c on through PSCI and waits for its instance.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tamavisor/tamavisor/board"
 	"github.com/tamavisor/tamavisor/driver/mmio"
+	"github.com/tamavisor/tamavisor/gic"
 	"github.com/tamavisor/tamavisor/internal/bare"
 	"github.com/tamavisor/tamavisor/mmu"
 	"github.com/tamavisor/tamavisor/partition/table"
@@ -43,6 +44,7 @@ func readCounterFrequency() uint64
 func translate(va uint64) (par uint64)
 func smc(fn, a1, a2, a3 uint64) uint64
 func waitForEvent()
+func waitForInterrupt()
 func sendEvent()
 func haltForever()
 
@@ -53,8 +55,11 @@ func vectors()
 var (
 	thisCore   int
 	isBootCore bool
-	console    Console
-	image      Image
+	// interruptsReady says this core's GIC CPU interface is set up: it
+	// may send SGIs.
+	interruptsReady bool
+	console         Console
+	image           Image
 	// payload is the image's payload segment, if it has one (boot core).
 	payload board.Region
 	// partitionRAM is every partition's RAM, peeked from the table at
@@ -308,5 +313,8 @@ func enterSafeState(why string) {
 	WriteHalted(&console, thisCore, why, othersStarted())
 	atomic.StoreUint32(&shared().Core[thisCore].State, CoreHalted)
 	sendEvent()
+	if interruptsReady && thisCore != 0 {
+		gic.SendSGI(doorbellSGI, mpidrOf(0)) // wakes the boot core's watchCores
+	}
 	haltForever()
 }

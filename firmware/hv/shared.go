@@ -42,7 +42,12 @@ type CoreState struct {
 	MPIDR        uint64
 	SlotBase     uint64
 	Mailbox      uint64
-	_            [4]uint64 // pad to a 64-byte cache line
+	// RingsDoorbell is set once the core's GIC CPU interface is up: from
+	// then on it wakes the boot core with the doorbell SGI when it halts,
+	// not with SEV alone.
+	RingsDoorbell uint32
+	_             uint32
+	_             [3]uint64 // pad to a 64-byte cache line
 }
 
 // Shared is the layout of the region every instance maps at the same
