@@ -2,6 +2,7 @@ package tests
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -106,14 +107,21 @@ func attackExpectations() []string {
 			`^tamavisor: partition "test": vCPU 0: Data Abort from a lower Exception level \(translation fault, level \d\) at IPA `+a.addr+` \(pc 0x[0-9a-f]+\): external abort injected$`,
 			`^\[test\] attack: `+regexp.QuoteMeta(a.what)+` at `+a.addr+`: abort \(EC 0x25 Data Abort taken without a change in Exception level: synchronous external abort\)$`)
 	}
-	return append(e,
+	e = append(e,
 		`^\[test\] attack: PSCI CPU_ON another partition's core 0x2: psci -2 \(invalid parameters\)$`,
 		`^\[test\] attack: PSCI CPU_ON own core 0x0 at 0x70000000 outside own RAM: psci -9 \(invalid address\)$`,
 		`^\[test\] attack: PSCI_VERSION: psci 0x10001 \(version 1\.1\)$`,
 		`^\[test\] attack: unknown HVC 0xc2000042: returned 0xffffffffffffffff$`,
 		`^\[test\] attack: unknown SMC 0xc2000042: returned 0xffffffffffffffff$`,
-		`^\[test\] attack: done$`,
 	)
+	// Calls with random function IDs and registers: each returns an error
+	// code, NOT_SUPPORTED where Tamavisor offers no such function, and
+	// leaves no value in the other registers.
+	for i := 0; i < 16; i++ {
+		e = append(e, fmt.Sprintf(`^\[test\] attack: random %s %d x0=0x[0-9a-f]+: (-\d \([a-z ]+\)|returned 0x[0-9a-f]+), other registers kept$`,
+			[]string{"hvc", "smc"}[i%2], i))
+	}
+	return append(e, `^\[test\] attack: done$`)
 }
 
 // TestQEMUDemoIsolation boots the demo config: while the attack guest

@@ -4,8 +4,11 @@ package main
 
 import (
 	"regexp"
+	"strconv"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
 
 	"github.com/tamavisor/tamavisor/guests/el1/el1test"
 )
@@ -59,6 +62,9 @@ func TestAttackStandalone(t *testing.T) {
 		{`harness: read unmapped address 0x0`, `abort \(EC 0x25 Data Abort taken without a change in Exception level: translation fault at level \d\)`},
 		{`harness: BRK`, `abort \(EC 0x3c BRK instruction execution in AArch64 state\)`},
 	}
+	// Then the random calls: QEMU's own PSCI answers each HVC and
+	// touches no other register; an SMC is undefined without EL3.
+	randomLine := regexp.MustCompile(`^attack: random (hvc|smc) (\d+) x0=0x[0-9a-f]+: (.+)$`)
 	var attempts []string
 	started := false
 	for _, line := range r.Output {
@@ -71,9 +77,25 @@ func TestAttackStandalone(t *testing.T) {
 			attempts = append(attempts, line)
 		}
 	}
-	if len(attempts) != len(want) {
-		t.Fatalf("%d attempt lines, want %d:\n%q", len(attempts), len(want), attempts)
+	const randomCalls = 16
+	if len(attempts) != len(want)+randomCalls {
+		t.Fatalf("%d attempt lines, want %d:\n%q", len(attempts), len(want)+randomCalls, attempts)
 	}
+	for i, line := range attempts[len(want):] {
+		m := randomLine.FindStringSubmatch(line)
+		if m == nil || m[2] != strconv.Itoa(i) {
+			t.Errorf("line %q is not random call %d", line, i)
+			continue
+		}
+		outcome := `^(-\d \([a-z ]+\)|returned 0x[0-9a-f]+), other registers kept$`
+		if m[1] != []string{"hvc", "smc"}[i%2] {
+			t.Errorf("random call %d is an %s", i, m[1])
+		} else if m[1] == "smc" {
+			outcome = `^abort \(EC 0x0 Unknown reason\)$`
+		}
+		assert.Regexp(t, outcome, m[3], "random call %d", i)
+	}
+	attempts = attempts[:len(want)]
 	for i, w := range want {
 		m := attemptLine.FindStringSubmatch(attempts[i])
 		if m == nil {

@@ -3,8 +3,9 @@
 // Command attack is the isolation attacker: a bare-metal Go guest at EL1
 // that tries to reach what its partition was not given (other partitions'
 // memory, the hypervisor's, the interrupt controller, the SMMU, devices,
-// other cores) and prints one line per attempt with what happened, then
-// "attack: done". Every attempt survives the exception it may raise: el1's
+// other cores), then makes HVC and SMC calls with random function IDs and
+// every argument register random, and prints one line per attempt with
+// what happened, then "attack: done". Every attempt survives the exception it may raise: el1's
 // Try resumes after the faulting instruction. The attempts are in package
 // attempt. Build it with `make guest-elfs`.
 package main
@@ -24,6 +25,10 @@ import (
 // Defined in instructions_arm64.s.
 func breakpoint()
 func parkedAddress() uint64
+
+// randomCalls is how many random calls the attacker makes, HVC and SMC
+// alternately.
+const randomCalls = 16
 
 // scratch is the word of its own memory the attacker reads and writes.
 var scratch uint64
@@ -66,6 +71,21 @@ func main() {
 		var value uint64
 		fault, faulted := el1.Try(func() { value = run(a) })
 		out.WriteString(attempt.Line(a, attempt.Result(a, value, fault, faulted)) + "\n")
+	}
+	for i, c := range attempt.RandomCalls(attempt.RandomSeed, randomCalls) {
+		x := c.X
+		fault, faulted := el1.Try(func() {
+			if c.Conduit == attempt.SMC {
+				el1.SMCRegisters(&x)
+			} else {
+				el1.HVCRegisters(&x)
+			}
+		})
+		if faulted {
+			out.WriteString(c.AbortLine(i, fault) + "\n")
+			continue
+		}
+		out.WriteString(c.Line(i, x) + "\n")
 	}
 	out.WriteString("attack: done\n")
 }

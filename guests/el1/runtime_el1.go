@@ -38,6 +38,18 @@ func HVC(fn, a1, a2, a3 uint64) uint64
 // SMC makes a secure monitor call with the SMC Calling Convention.
 func SMC(fn, a1, a2, a3 uint64) uint64
 
+// HVCRegisters makes a hypervisor call with every register the SMC
+// Calling Convention passes, x0..x17, taken from x, and returns them in x
+// as the call left them: to see what a hypervisor changes.
+//
+//go:noescape
+func HVCRegisters(x *[18]uint64)
+
+// SMCRegisters is HVCRegisters with an SMC.
+//
+//go:noescape
+func SMCRegisters(x *[18]uint64)
+
 // Defined in vectors_el1.s.
 func vectors()
 
