@@ -134,21 +134,31 @@ func (vc *vcpu) park() {
 
 // sleep waits for an interrupt with WFI. Under QEMU the core's thread
 // then sleeps, where WFE spins; on a board both wait in low power. Wakers
-// ring the doorbell SGI. Interrupts stay masked at EL2: every one pending
-// on waking is acknowledged and deactivated here, as a parked vCPU has no
-// guest to give it to, so the next sleep waits again. It allocates
+// ring the doorbell SGI. Interrupts stay masked at EL2: those pending on
+// waking are acknowledged and deactivated here, as a parked vCPU has no
+// guest to give them to, so the next sleep waits again. An SPI still
+// routed here is disabled too: a level one would otherwise be pending
+// again at once, and keep the core from ever sleeping; the guest enables
+// it again through its virtual distributor when it wants it. It allocates
 // nothing.
 func sleep() {
 	waitForInterrupt()
-	for {
+	for range maxDrainedInterrupts {
 		intid := gic.Acknowledge()
 		if intid >= gic.SpecialINTIDs {
 			return
 		}
 		gic.EndOfInterrupt(intid)
+		if intid >= gic.FirstSPI {
+			distributor.DisableSPI(intid)
+		}
 		gic.Deactivate(intid)
 	}
 }
+
+// maxDrainedInterrupts bounds what one wake-up of sleep takes, so that its
+// caller looks at what it waits for between them.
+const maxDrainedInterrupts = 8
 
 // injectSGI delivers a virtual SGI to this vCPU, or, if the guest cannot
 // take it yet (not enabled, list registers and queue full), leaves it

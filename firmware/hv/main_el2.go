@@ -87,6 +87,10 @@ func watchCores() {
 	sh := shared()
 	var reported [MaxCPUs]bool
 	for {
+		// Asked before looking: a core that halts after this either
+		// rings the doorbell, or was counted as one that does not, and
+		// its SEV ends the WFE below.
+		canSleep := ringDoorbells()
 		for c := 0; c < numCPUs; c++ {
 			if !reported[c] && atomic.LoadUint32(&sh.Core[c].State) == CoreHalted {
 				reported[c] = true
@@ -95,7 +99,7 @@ func watchCores() {
 				sendEvent()
 			}
 		}
-		if ringDoorbells() {
+		if canSleep {
 			sleep()
 		} else {
 			waitForEvent()
