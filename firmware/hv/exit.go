@@ -51,6 +51,14 @@ type Exit struct {
 // its vCPUs sit on different cores; SMC trapped (TSC), so no guest reaches
 // the platform firmware; EL1 is AArch64 (RW). WFI and WFE are not trapped:
 // a vCPU has its core to itself.
+//
+// ID registers (TID1..TID3) and ACTLR_EL1 (TACR) are not trapped either: a
+// vCPU stays on one physical core for good, so the IDs it reads are that
+// core's and true (Xen traps them to show one view across unlike cores).
+// The implementation-defined controls that reach beyond the core's own
+// behaviour (on the Cortex-A53: CPUECTLR, L2CTLR, L2ECTLR, L2ACTLR) are
+// writable from EL1 only where ACTLR_EL2 grants it, and setupGuest sets
+// ACTLR_EL2 to zero, which grants nothing, whatever firmware left there.
 const HCRGuest uint64 = 1<<0 | 1<<1 | 1<<3 | 1<<4 | 1<<5 | 1<<9 | 0b01<<10 | 1<<19 | 1<<31
 
 // GuestEntrySPSR is the PSTATE a vCPU starts in: EL1h, all of D, A, I, F

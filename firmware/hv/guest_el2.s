@@ -65,6 +65,8 @@ TEXT ·guestExit(SB),NOSPLIT|NOFRAME,$0
 TEXT ·setupGuest(SB),NOSPLIT,$0-40
 	MOVD	hcr+0(FP), R0
 	MSR_HCR_EL2_X0
+	MOVD	$0, R0			// ACTLR_EL2: EL1 may write no implementation-defined control (see HCRGuest)
+	MSR_ACTLR_EL2_X0
 	MOVD	vtcr+8(FP), R0
 	MSR_VTCR_EL2_X0
 	MOVD	vttbr+16(FP), R0

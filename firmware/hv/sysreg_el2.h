@@ -5,6 +5,7 @@
 
 #define MSR_CPTR_EL2_X0		WORD $0xd51c1140	// msr cptr_el2, x0   (D19.2 CPTR_EL2)
 #define MSR_HCR_EL2_X0		WORD $0xd51c1100	// msr hcr_el2, x0    (D19.2 HCR_EL2)
+#define MSR_ACTLR_EL2_X0	WORD $0xd51c1020	// msr actlr_el2, x0  (D19.2 ACTLR_EL2; Cortex-A53 TRM 4.3.4)
 #define MSR_VBAR_EL2_X0		WORD $0xd51cc000	// msr vbar_el2, x0   (D19.2 VBAR_EL2)
 #define MSR_MAIR_EL2_X0		WORD $0xd51ca200	// msr mair_el2, x0   (D19.2 MAIR_EL2)
 #define MSR_TCR_EL2_X0		WORD $0xd51c2040	// msr tcr_el2, x0    (D19.2 TCR_EL2)
