@@ -136,11 +136,13 @@ TEXT ·SMC(SB),NOSPLIT,$0-40
 	MOVD	R0, ret+32(FP)
 	RET
 
-// func HVCRegisters(x *[18]uint64)
-// A call with x0..x17 loaded from *x; afterwards *x holds x0..x17 as the
-// call left them. R19 keeps the pointer: the convention preserves it.
-TEXT ·HVCRegisters(SB),NOSPLIT,$0-8
-	MOVD	x+0(FP), R19
+// func callRegisters(smc bool, x *[18]uint64)
+// An HVC, or an SMC if smc, with x0..x17 loaded from *x; afterwards *x
+// holds x0..x17 as the call left them. R19 keeps the pointer: the
+// convention preserves it.
+TEXT ·callRegisters(SB),NOSPLIT,$0-16
+	MOVBU	smc+0(FP), R20
+	MOVD	x+8(FP), R19
 	LDP	0(R19), (R0, R1)
 	LDP	16(R19), (R2, R3)
 	LDP	32(R19), (R4, R5)
@@ -150,31 +152,12 @@ TEXT ·HVCRegisters(SB),NOSPLIT,$0-8
 	LDP	96(R19), (R12, R13)
 	LDP	112(R19), (R14, R15)
 	LDP	128(R19), (R16, R17)
+	CBNZ	R20, smc
 	HVC	$0
-	STP	(R0, R1), 0(R19)
-	STP	(R2, R3), 16(R19)
-	STP	(R4, R5), 32(R19)
-	STP	(R6, R7), 48(R19)
-	STP	(R8, R9), 64(R19)
-	STP	(R10, R11), 80(R19)
-	STP	(R12, R13), 96(R19)
-	STP	(R14, R15), 112(R19)
-	STP	(R16, R17), 128(R19)
-	RET
-
-// func SMCRegisters(x *[18]uint64)
-TEXT ·SMCRegisters(SB),NOSPLIT,$0-8
-	MOVD	x+0(FP), R19
-	LDP	0(R19), (R0, R1)
-	LDP	16(R19), (R2, R3)
-	LDP	32(R19), (R4, R5)
-	LDP	48(R19), (R6, R7)
-	LDP	64(R19), (R8, R9)
-	LDP	80(R19), (R10, R11)
-	LDP	96(R19), (R12, R13)
-	LDP	112(R19), (R14, R15)
-	LDP	128(R19), (R16, R17)
+	B	done
+smc:
 	SMC	$0
+done:
 	STP	(R0, R1), 0(R19)
 	STP	(R2, R3), 16(R19)
 	STP	(R4, R5), 32(R19)

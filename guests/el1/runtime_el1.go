@@ -41,14 +41,13 @@ func SMC(fn, a1, a2, a3 uint64) uint64
 // HVCRegisters makes a hypervisor call with every register the SMC
 // Calling Convention passes, x0..x17, taken from x, and returns them in x
 // as the call left them: to see what a hypervisor changes.
-//
-//go:noescape
-func HVCRegisters(x *[18]uint64)
+func HVCRegisters(x *[18]uint64) { callRegisters(false, x) }
 
 // SMCRegisters is HVCRegisters with an SMC.
-//
+func SMCRegisters(x *[18]uint64) { callRegisters(true, x) }
+
 //go:noescape
-func SMCRegisters(x *[18]uint64)
+func callRegisters(smc bool, x *[18]uint64)
 
 // Defined in vectors_el1.s.
 func vectors()
