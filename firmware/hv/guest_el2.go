@@ -31,12 +31,25 @@ func stopGuestTimer()
 // Private to the core, like all Go globals: the one vCPU it runs.
 var (
 	guestFrame  Frame
+	guestFP     fpState
 	hostContext [4]uint64 // SP, g, frame pointer, return address of runGuest's caller
 	vc          vcpu
 	// stage2Pages backs the partition's stage-2 tables on the core of
 	// its vCPU 0: private memory, which the guest cannot reach.
 	stage2Pages []byte
 )
+
+// fpState is a guest's FP/SIMD registers while the hypervisor runs: the
+// Go code of the trap path uses them too (the compiler moves and clears
+// memory through Q registers), so guestExit saves them and runGuest loads
+// them back. Without that a guest's user programs find their vector
+// registers changed under them after a trap, and see values of the
+// hypervisor's.
+type fpState struct {
+	Q    [64]uint64 // q0..q31
+	FPCR uint64
+	FPSR uint64
+}
 
 // stage2TablePages bounds a partition's stage-2 tables: RAM in 2 MiB or
 // 1 GiB blocks and a few device pages need far fewer.
@@ -161,6 +174,7 @@ func (vc *vcpu) waitForCPUOn() bool {
 			if entry, context, ok := vc.psci.TakeCPUOn(vc.index); ok {
 				guestFrame = Frame{ELR: entry, SPSR: GuestEntrySPSR}
 				guestFrame.X[0] = context
+				guestFP = fpState{}
 				setupGuest(HCRGuest, mmu.VTCREL2ForBits(IPABits, physAddrBits), vttbr, psci.GuestMPIDR(vc.index),
 					atomic.LoadUint64(&ps.CNTVOFF))
 				vc.freshInterrupts()
@@ -248,6 +262,7 @@ func (vc *vcpu) reset() {
 	part := vc.view.Partition(vc.partition)
 	guestFrame = Frame{ELR: part.EntryIPA, SPSR: GuestEntrySPSR}
 	guestFrame.X[0] = part.DTBIPA
+	guestFP = fpState{}
 	// The partition's virtual time starts at zero at each (re)start.
 	cntvoff := readCounter()
 	atomic.StoreUint64(&shared().Partition[vc.partition].CNTVOFF, cntvoff)

@@ -5,8 +5,9 @@
 #include "sysreg_el2.h"
 
 // func runGuest()
-// Enters the guest held in guestFrame (ELR, SPSR and x0..x30) and returns
-// when it traps, with its state saved back into guestFrame by guestExit.
+// Enters the guest held in guestFrame (ELR, SPSR and x0..x30) and guestFP
+// (q0..q31, FPCR, FPSR) and returns when it traps, with its state saved
+// back into both by guestExit.
 // The hypervisor's own stack pointer, g, frame pointer and return address
 // wait in hostContext meanwhile: they are all Go needs back (ABI0 treats
 // every other register as clobbered by a call).
@@ -17,6 +18,28 @@ TEXT ·runGuest(SB),NOSPLIT|NOFRAME,$0
 	MOVD	g, 8(R0)
 	MOVD	R29, 16(R0)
 	MOVD	R30, 24(R0)
+
+	MOVD	$·guestFP(SB), R0
+	FLDPQ	0(R0), (F0, F1)
+	FLDPQ	32(R0), (F2, F3)
+	FLDPQ	64(R0), (F4, F5)
+	FLDPQ	96(R0), (F6, F7)
+	FLDPQ	128(R0), (F8, F9)
+	FLDPQ	160(R0), (F10, F11)
+	FLDPQ	192(R0), (F12, F13)
+	FLDPQ	224(R0), (F14, F15)
+	FLDPQ	256(R0), (F16, F17)
+	FLDPQ	288(R0), (F18, F19)
+	FLDPQ	320(R0), (F20, F21)
+	FLDPQ	352(R0), (F22, F23)
+	FLDPQ	384(R0), (F24, F25)
+	FLDPQ	416(R0), (F26, F27)
+	FLDPQ	448(R0), (F28, F29)
+	FLDPQ	480(R0), (F30, F31)
+	MOVD	fpState_FPCR(R0), R1
+	MSR	R1, FPCR
+	MOVD	fpState_FPSR(R0), R1
+	MSR	R1, FPSR
 
 	MOVD	$·guestFrame(SB), R0
 	MOVD	Frame_ELR(R0), R1
@@ -49,6 +72,29 @@ TEXT ·guestExit(SB),NOSPLIT|NOFRAME,$0
 	SAVE_EXCEPTION_STATE
 	MRS_HPFAR_EL2_X1
 	MOVD	R1, Frame_HPFAR(R0)
+
+	// The guest's FP/SIMD registers, before any Go code runs.
+	MOVD	$·guestFP(SB), R1
+	FSTPQ	(F0, F1), 0(R1)
+	FSTPQ	(F2, F3), 32(R1)
+	FSTPQ	(F4, F5), 64(R1)
+	FSTPQ	(F6, F7), 96(R1)
+	FSTPQ	(F8, F9), 128(R1)
+	FSTPQ	(F10, F11), 160(R1)
+	FSTPQ	(F12, F13), 192(R1)
+	FSTPQ	(F14, F15), 224(R1)
+	FSTPQ	(F16, F17), 256(R1)
+	FSTPQ	(F18, F19), 288(R1)
+	FSTPQ	(F20, F21), 320(R1)
+	FSTPQ	(F22, F23), 352(R1)
+	FSTPQ	(F24, F25), 384(R1)
+	FSTPQ	(F26, F27), 416(R1)
+	FSTPQ	(F28, F29), 448(R1)
+	FSTPQ	(F30, F31), 480(R1)
+	MRS	FPCR, R2
+	MOVD	R2, fpState_FPCR(R1)
+	MRS	FPSR, R2
+	MOVD	R2, fpState_FPSR(R1)
 
 	MOVD	$·hostContext(SB), R0
 	MOVD	0(R0), R1
