@@ -121,7 +121,9 @@ func attackExpectations() []string {
 		e = append(e, fmt.Sprintf(`^\[test\] attack: random %s %d x0=0x[0-9a-f]+: (-\d \([a-z ]+\)|returned 0x[0-9a-f]+), other registers kept$`,
 			[]string{"hvc", "smc"}[i%2], i))
 	}
-	return append(e, `^\[test\] attack: done$`)
+	return append(e,
+		`^\[test\] attack: FP/SIMD registers across 300 HVC, SGI and MMIO traps: kept$`,
+		`^\[test\] attack: done$`)
 }
 
 // TestQEMUDemoIsolation boots the demo config: while the attack guest
@@ -194,7 +196,7 @@ func TestQEMUTrapCounters(t *testing.T) {
 		`^tamavisor: traps core 0: `,
 		`^tamavisor: traps core 1: `,
 		`^tamavisor: traps core 2: irq \d+, mmio (\d+), hvc/smc \d+, sysreg \d+, wfx \d+, abort 0, other \d+, sgi dropped 0$`,
-		`^tamavisor: traps core 3: irq \d+, mmio (\d+), hvc/smc (\d+), sysreg \d+, wfx \d+, abort (\d+), other \d+, sgi dropped 0$`,
+		`^tamavisor: traps core 3: irq \d+, mmio (\d+), hvc/smc (\d+), sysreg \d+, wfx \d+, abort (\d+), other \d+, sgi dropped (\d+)$`,
 	} {
 		expect = append(expect, regexp.MustCompile(e))
 	}
@@ -209,6 +211,8 @@ func TestQEMUTrapCounters(t *testing.T) {
 	attackCalls, _ := strconv.Atoi(r.Matches[6][2])
 	attackAborts, _ := strconv.Atoi(r.Matches[6][3])
 	assert.Greater(t, ecuMMIO, 100, "the ECU's console writes are emulated, one trap each")
-	assert.GreaterOrEqual(t, attackCalls, 5, "the attacker's PSCI and unknown calls")
+	assert.GreaterOrEqual(t, attackCalls, 5+16+100, "the attacker's PSCI, unknown and random calls, and its FP/SIMD check's")
 	assert.Equal(t, 10, attackAborts, "the attacker's ten forbidden accesses")
+	attackSGIs, _ := strconv.Atoi(r.Matches[6][4])
+	assert.Equal(t, 100, attackSGIs, "the FP/SIMD check's SGIs to a vCPU the attacker's partition lacks, dropped and counted")
 }

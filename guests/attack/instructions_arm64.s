@@ -23,3 +23,56 @@ TEXT ·parkedAddress(SB),NOSPLIT,$0-8
 	MOVD	$·parked(SB), R0
 	MOVD	R0, ret+0(FP)
 	RET
+
+// func fpAcrossTraps(gicd, rounds uint64, regs *[64]uint64)
+// Loads q0..q31 from *regs, then traps to the hypervisor rounds times
+// each way: a PSCI_VERSION HVC, an ICC_SGI1R_EL1 write (an SGI to vCPU 1,
+// which the partition lacks) and a read of the virtual GIC distributor's
+// GICD_TYPER (gicd, mapped by the caller). No Go code runs in between.
+// Then it stores q0..q31 back into *regs.
+TEXT ·fpAcrossTraps(SB),NOSPLIT,$0-24
+	MOVD	regs+16(FP), R9
+	FLDPQ	0(R9), (F0, F1)
+	FLDPQ	32(R9), (F2, F3)
+	FLDPQ	64(R9), (F4, F5)
+	FLDPQ	96(R9), (F6, F7)
+	FLDPQ	128(R9), (F8, F9)
+	FLDPQ	160(R9), (F10, F11)
+	FLDPQ	192(R9), (F12, F13)
+	FLDPQ	224(R9), (F14, F15)
+	FLDPQ	256(R9), (F16, F17)
+	FLDPQ	288(R9), (F18, F19)
+	FLDPQ	320(R9), (F20, F21)
+	FLDPQ	352(R9), (F22, F23)
+	FLDPQ	384(R9), (F24, F25)
+	FLDPQ	416(R9), (F26, F27)
+	FLDPQ	448(R9), (F28, F29)
+	FLDPQ	480(R9), (F30, F31)
+	MOVD	gicd+0(FP), R7
+	MOVD	rounds+8(FP), R8
+trap:
+	MOVD	$0x84000000, R0		// PSCI_VERSION
+	HVC	$0
+	MOVD	$2, R0			// ICC_SGI1R_EL1: INTID 0, Aff0 1
+	WORD	$0xd518cba0		// msr icc_sgi1r_el1, x0 (S3_0_C12_C11_5)
+	MOVWU	4(R7), R0		// GICD_TYPER
+	SUBS	$1, R8
+	BNE	trap
+
+	FSTPQ	(F0, F1), 0(R9)
+	FSTPQ	(F2, F3), 32(R9)
+	FSTPQ	(F4, F5), 64(R9)
+	FSTPQ	(F6, F7), 96(R9)
+	FSTPQ	(F8, F9), 128(R9)
+	FSTPQ	(F10, F11), 160(R9)
+	FSTPQ	(F12, F13), 192(R9)
+	FSTPQ	(F14, F15), 224(R9)
+	FSTPQ	(F16, F17), 256(R9)
+	FSTPQ	(F18, F19), 288(R9)
+	FSTPQ	(F20, F21), 320(R9)
+	FSTPQ	(F22, F23), 352(R9)
+	FSTPQ	(F24, F25), 384(R9)
+	FSTPQ	(F26, F27), 416(R9)
+	FSTPQ	(F28, F29), 448(R9)
+	FSTPQ	(F30, F31), 480(R9)
+	RET

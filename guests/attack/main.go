@@ -4,13 +4,15 @@
 // that tries to reach what its partition was not given (other partitions'
 // memory, the hypervisor's, the interrupt controller, the SMMU, devices,
 // other cores), then makes HVC and SMC calls with random function IDs and
-// every argument register random, and prints one line per attempt with
-// what happened, then "attack: done". Every attempt survives the exception it may raise: el1's
+// every argument register random, and checks that its FP/SIMD registers
+// survive traps. It prints one line per attempt with what happened, then
+// "attack: done". Every attempt survives the exception it may raise: el1's
 // Try resumes after the faulting instruction. The attempts are in package
 // attempt. Build it with `make guest-elfs`.
 package main
 
 import (
+	"strconv"
 	"unsafe"
 
 	"github.com/tamavisor/tamavisor/aarch64"
@@ -25,6 +27,7 @@ import (
 // Defined in instructions_arm64.s.
 func breakpoint()
 func parkedAddress() uint64
+func fpAcrossTraps(gicd, rounds uint64, regs *[64]uint64)
 
 // randomCalls is how many random calls the attacker makes, HVC and SMC
 // alternately.
@@ -87,6 +90,7 @@ func main() {
 		}
 		out.WriteString(c.Line(i, x) + "\n")
 	}
+	out.WriteString(fpLine(target.GICD) + "\n")
 	out.WriteString("attack: done\n")
 }
 
@@ -117,4 +121,37 @@ func run(a attempt.Attempt) uint64 {
 		breakpoint()
 	}
 	return 0
+}
+
+// fpTrapRounds is how many times fpAcrossTraps traps each way.
+const fpTrapRounds = 100
+
+// fpLine checks that the hypervisor hands back the FP/SIMD registers as
+// the guest left them across its traps: a hypervisor whose trap path uses
+// them (Go's does) must save and restore them, or its guests' programs
+// see their values change, and see the hypervisor's.
+func fpLine(gicd uint64) string {
+	line := "attack: FP/SIMD registers across " + strconv.Itoa(3*fpTrapRounds) + " HVC, SGI and MMIO traps: "
+	if err := mapPage(gicd); err != nil {
+		return line + "not attempted: mapping the distributor failed: " + err.Error()
+	}
+	var before, after [64]uint64
+	for i := range before {
+		before[i] = 0x5a5a_0000_0000_0000 | uint64(i)
+	}
+	after = before
+	fault, faulted := el1.Try(func() { fpAcrossTraps(gicd, fpTrapRounds, &after) })
+	if faulted {
+		return line + "abort (" + fault.Error() + ")"
+	}
+	changed := 0
+	for q := 0; q < 32; q++ {
+		if after[2*q] != before[2*q] || after[2*q+1] != before[2*q+1] {
+			changed++
+		}
+	}
+	if changed != 0 {
+		return line + strconv.Itoa(changed) + " of 32 changed"
+	}
+	return line + "kept"
 }
