@@ -75,6 +75,11 @@ type vcpu struct {
 	// registers.
 	vgic  *vgic.VGIC
 	cpuif *lr.CPUInterface
+	// held marks the physical interrupts (the timer PPI, the partition's
+	// SPIs) taken for this vCPU while its guest could not take them; they
+	// stay active at the physical GIC until it can (see hold).
+	held      [gic.SpecialINTIDs/32 + 1]uint32
+	heldCount int
 }
 
 // virtualUART is where guests find their virtual console: the address of
@@ -178,6 +183,10 @@ func (vc *vcpu) waitForCPUOn() bool {
 				setupGuest(HCRGuest, mmu.VTCREL2ForBits(IPABits, physAddrBits), vttbr, psci.GuestMPIDR(vc.index),
 					atomic.LoadUint64(&ps.CNTVOFF))
 				vc.freshInterrupts()
+				// A doorbell that sleep took meant for a vCPU being
+				// started: its mailbox is collected now, not at the
+				// next doorbell. An SGI is never lost.
+				vc.collectSGIs()
 				return true
 			}
 		}
@@ -312,6 +321,7 @@ func (vc *vcpu) run() {
 		}
 		vc.consoleInterrupt()
 		vc.pendingSGIs()
+		vc.heldInterrupts()
 		// Another vCPU's SYSTEM_OFF or SYSTEM_RESET is acted on by vCPU
 		// 0's core; the others stop running the guest.
 		if req := vc.psci.Request(); req != psci.RequestNone && !vc.request(req) {

@@ -95,6 +95,7 @@ TEXT ·guestExit(SB),NOSPLIT|NOFRAME,$0
 	MOVD	R2, fpState_FPCR(R1)
 	MRS	FPSR, R2
 	MOVD	R2, fpState_FPSR(R1)
+	MSR	ZR, FPCR		// Go's floating point as Go expects it, whatever mode the guest chose
 
 	MOVD	$·hostContext(SB), R0
 	MOVD	0(R0), R1

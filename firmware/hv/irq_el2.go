@@ -3,6 +3,7 @@
 package hv
 
 import (
+	mathbits "math/bits"
 	"sync/atomic"
 
 	"github.com/tamavisor/tamavisor/aarch64"
@@ -64,14 +65,62 @@ func (vc *vcpu) interrupt() {
 		gic.Deactivate(intid)
 		vc.collectSGIs()
 	case intid == qemuvirt.VirtTimerIRQ || intid >= gic.FirstSPI:
-		if prio, ok := vc.vgic.Deliverable(vc.index, intid); ok &&
-			vc.cpuif.Inject(lr.VirtualIRQ{VINTID: intid, Priority: prio, HW: true, PINTID: intid}) {
-			return
+		if !vc.injectPhysical(intid) {
+			vc.hold(intid)
 		}
-		gic.Deactivate(intid) // no guest takes it now
 	default:
 		gic.Deactivate(intid)
 	}
+}
+
+// injectPhysical passes physical interrupt intid, acknowledged and
+// active, to the guest hardware-linked, if the guest can take it now.
+func (vc *vcpu) injectPhysical(intid uint32) bool {
+	prio, ok := vc.vgic.Deliverable(vc.index, intid)
+	return ok && vc.cpuif.Inject(lr.VirtualIRQ{VINTID: intid, Priority: prio, HW: true, PINTID: intid})
+}
+
+// hold keeps a physical interrupt the guest cannot take yet (not enabled
+// in its virtual GIC, or no list register free) active instead of
+// deactivating it: a level interrupt deactivated while its source still
+// asserts it fires again before the guest runs one instruction, and the
+// core livelocks. Linux hit that when its timer fired between programming
+// the timer and enabling the timer's interrupt. heldInterrupts delivers it
+// once the guest can take it; if the guest never does, it stays held.
+func (vc *vcpu) hold(intid uint32) {
+	if vc.held[intid/32]&(1<<(intid%32)) == 0 {
+		vc.held[intid/32] |= 1 << (intid % 32)
+		vc.heldCount++
+	}
+}
+
+// heldInterrupts injects every held interrupt the guest can take now. It
+// allocates nothing and costs nothing while none is held.
+func (vc *vcpu) heldInterrupts() {
+	if vc.heldCount == 0 {
+		return
+	}
+	for w := range vc.held {
+		for bits := vc.held[w]; bits != 0; bits &= bits - 1 {
+			intid := uint32(w*32 + mathbits.TrailingZeros32(bits))
+			if vc.injectPhysical(intid) {
+				vc.held[w] &^= 1 << (intid % 32)
+				vc.heldCount--
+			}
+		}
+	}
+}
+
+// releaseHeld deactivates every held interrupt: the vCPU stops or starts
+// afresh, and its timer is stopped.
+func (vc *vcpu) releaseHeld() {
+	for w := range vc.held {
+		for bits := vc.held[w]; bits != 0; bits &= bits - 1 {
+			gic.Deactivate(uint32(w*32 + mathbits.TrailingZeros32(bits)))
+		}
+		vc.held[w] = 0
+	}
+	vc.heldCount = 0
 }
 
 // sendSGI carries out a guest's write of value to ICC_SGI1R_EL1: virtual
@@ -118,6 +167,7 @@ func deactivatePhysical(pintid uint32) { gic.Deactivate(pintid) }
 // interrupt it will never end.
 func (vc *vcpu) freshInterrupts() {
 	vc.cpuif.Disable(deactivatePhysical)
+	vc.releaseHeld()
 	vc.cpuif.Enable()
 }
 
@@ -130,6 +180,7 @@ func (vc *vcpu) park() {
 	if vc.cpuif != nil {
 		vc.cpuif.Disable(deactivatePhysical)
 	}
+	vc.releaseHeld()
 }
 
 // sleep waits for an interrupt with WFI. Under QEMU the core's thread
