@@ -76,3 +76,22 @@ trap:
 	FSTPQ	(F28, F29), 448(R9)
 	FSTPQ	(F30, F31), 480(R9)
 	RET
+
+// func timerFires(spins uint64)
+// Sets the virtual timer to fire at once (CVAL 0, enabled, unmasked)
+// without enabling its interrupt anywhere, spins, and stops the timer.
+// Under a hypervisor that deactivates the physical interrupt it cannot
+// deliver, the level-triggered timer fires again before the next
+// instruction, and the spin never ends.
+TEXT ·timerFires(SB),NOSPLIT,$0-8
+	MOVD	spins+0(FP), R1
+	MSR	ZR, CNTV_CVAL_EL0
+	MOVD	$1, R0
+	MSR	R0, CNTV_CTL_EL0
+	ISB	$15
+spin:
+	SUBS	$1, R1
+	BNE	spin
+	MSR	ZR, CNTV_CTL_EL0
+	ISB	$15
+	RET

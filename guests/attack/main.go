@@ -28,6 +28,7 @@ import (
 func breakpoint()
 func parkedAddress() uint64
 func fpAcrossTraps(gicd, rounds uint64, regs *[64]uint64)
+func timerFires(spins uint64)
 
 // randomCalls is how many random calls the attacker makes, HVC and SMC
 // alternately.
@@ -91,6 +92,8 @@ func main() {
 		out.WriteString(c.Line(i, x) + "\n")
 	}
 	out.WriteString(fpLine(target.GICD) + "\n")
+	timerFires(100_000)
+	out.WriteString("attack: own timer firing with its interrupt disabled: ok\n")
 	out.WriteString("attack: done\n")
 }
 
