@@ -113,7 +113,7 @@ func TestQEMULinuxIdleTraps(t *testing.T) {
 		t.Logf("Linux idle, core %d, over 10 s: %d interrupt traps (%.1f/s), %d MMIO, %d HVC/SMC, %d system register (SGI) traps",
 			core, irq, float64(irq)/10, mmio, calls, sysreg)
 		assert.Zero(t, mmio, "core %d: an idle Linux touched emulated devices", core)
-		assert.LessOrEqual(t, sysreg, irq/4+2, "core %d: more SGIs than an idle Linux sends", core)
+		assert.LessOrEqual(t, sysreg, 20, "core %d: more than 2 SGIs a second from an idle Linux", core)
 		assert.Less(t, irq, 10*300, "core %d: more interrupt traps than 250 Hz ticks", core)
 	}
 }
