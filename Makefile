@@ -21,9 +21,6 @@ TEXT_START := 0x40210000
 FIRMWARE_TAGS ?=
 FIRMWARE  ?= $(BUILD)/tamavisor.elf
 
-# Debian packages the build and tests use: commands and the package that has each.
-DEPS := qemu-system-aarch64:qemu-system-arm dtc:device-tree-compiler
-
 .PHONY: all firmware qemu test test-guests vet bench deps clean
 
 all: firmware
@@ -64,21 +61,10 @@ vet:
 		echo "skipped: vet of the firmware for the target (no TamaGo compiler at $(TAMAGO_GO))"; \
 	fi
 
-# Installs missing Debian packages when run as root, else says how.
+# Installs the Debian packages the build and tests use (QEMU >= 9.1, dtc)
+# when run as root, else says how; qemu/deps.sh says why each is needed.
 deps:
-	@missing=""; for d in $(DEPS); do \
-		command -v $${d%%:*} >/dev/null 2>&1 || missing="$$missing $${d#*:}"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-			echo "installing:$$missing"; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-		else \
-			echo "missing packages:$$missing"; \
-			echo "install them with: sudo apt-get install$$missing"; \
-			exit 1; \
-		fi; \
-	fi
+	@bash qemu/deps.sh
 
 clean:
 	rm -rf $(BUILD)

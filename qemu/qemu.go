@@ -78,6 +78,9 @@ type Options struct {
 	Console io.Writer
 	// ExtraArgs are appended to the emulator's command line.
 	ExtraArgs []string
+	// LoadArgs, if set, load Image in place of -kernel: for a test's own
+	// loader stage, which QEMU starts instead of the image.
+	LoadArgs []string
 }
 
 // Reply is text typed into the console once an expectation matched.
@@ -128,7 +131,11 @@ func (p Profile) Command(o Options) []string {
 	} else {
 		args = append(args, "-display", "none", "-monitor", "none", "-serial", "stdio")
 	}
-	args = append(args, "-kernel", o.Image)
+	if o.LoadArgs != nil {
+		args = append(args, o.LoadArgs...)
+	} else {
+		args = append(args, "-kernel", o.Image)
+	}
 	return append(args, o.ExtraArgs...)
 }
 

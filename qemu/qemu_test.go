@@ -44,6 +44,9 @@ func TestProfileCommandLine(t *testing.T) {
 	assert.Equal(t, "-M virt,virtualization=on,gic-version=3,iommu=smmuv3 -cpu cortex-a53 -smp 4 -m 2G "+
 		"-nographic -kernel x.elf -smp 2",
 		strings.Join(p.Command(Options{Image: "x.elf", Interactive: true, ExtraArgs: []string{"-smp", "2"}}), " "))
+	assert.Equal(t, "-M virt,virtualization=on,gic-version=3,iommu=smmuv3 -cpu cortex-a53 -smp 4 -m 2G "+
+		"-display none -monitor none -serial stdio -device loader,file=x.elf",
+		strings.Join(p.Command(Options{Image: "x.elf", LoadArgs: []string{"-device", "loader,file=x.elf"}}), " "))
 	_, err = ProfileFor("no-such-board")
 	assert.ErrorContains(t, err, `no QEMU machine profile for board "no-such-board"`)
 }

@@ -132,14 +132,29 @@ func TestQEMUFaultReport(t *testing.T) {
 
 // TestQEMUBadBoardLayoutStopsTheBoot boots an image whose board description
 // maps the UART over the shared region (-tags badboard): the boot core
-// names the offending region and halts before any core comes up.
+// names the offending region of the first core whose tables it builds and
+// halts before any core comes up.
 func TestQEMUBadBoardLayoutStopsTheBoot(t *testing.T) {
 	binary := requireQEMUTools(t)
 	img := firmware(t, "badboard")
 	r := boot(t, binary, img, bootTimeout,
-		`^tamavisor: boot memory layout: region uart va 0x40100000 size 0x1000: overlaps an existing mapping \(region hypervisor below text\); fix the board description; halting$`,
+		`^tamavisor: core 3 memory layout: region uart va 0x40100000 size 0x1000: overlaps an existing mapping \(region shared\); fix the board description; halting$`,
 	)
 	for _, line := range r.Output {
 		assert.NotContains(t, line, " up:", "a core came up with a bad layout")
 	}
+}
+
+// TestQEMUBootWithCachesOn enters the hypervisor as U-Boot leaves a core
+// (the MMU and caches on, dirty lines in the cache): it writes them back,
+// starts as from reset, and every core comes up.
+func TestQEMUBootWithCachesOn(t *testing.T) {
+	binary := requireQEMUTools(t)
+	img := firmware(t, "")
+	bootWith(t, binary, img, loadWithCachesOn(t, img),
+		`^tamavisor: hypervisor at EL2, 4 cores`,
+		`^tamavisor: entered with the MMU or data cache on \(SCTLR_EL2 0x[0-9a-f]+\): caches written back, started as from reset$`,
+		`^core 0 up: `,
+		`^all cores up: 4$`,
+	)
 }

@@ -63,15 +63,20 @@ func firmware(t *testing.T, tags string) string {
 // matched, in order, or the timeout. On failure the console is logged.
 func boot(t *testing.T, binary, img string, timeout time.Duration, expect ...string) *qemu.Result {
 	t.Helper()
+	return bootOptions(t, binary, qemu.Options{Image: img, Timeout: timeout}, expect...)
+}
+
+// bootOptions is boot with the run's options given.
+func bootOptions(t *testing.T, binary string, o qemu.Options, expect ...string) *qemu.Result {
+	t.Helper()
 	profile, err := qemu.ProfileFor("qemu-virt")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var res []*regexp.Regexp
 	for _, e := range expect {
-		res = append(res, regexp.MustCompile(e))
+		o.Expect = append(o.Expect, regexp.MustCompile(e))
 	}
-	r, err := qemu.Run(context.Background(), binary, profile, qemu.Options{Image: img, Expect: res, Timeout: timeout})
+	r, err := qemu.Run(context.Background(), binary, profile, o)
 	if err != nil {
 		runFailed(t, r, err)
 	}

@@ -5,9 +5,14 @@
 #include "sysreg_el2.h"
 
 // cpuinit is the image's first instruction on the boot core, entered at EL2
-// with the MMU off (QEMU -kernel, U-Boot bootelf). It keeps EL2, sets up the
-// stack at the top of slot 0's window and starts the Go runtime, whose
-// Hwinit0 then builds every core's tables and turns the MMU on.
+// by a loader that may have left the MMU and caches off (QEMU -kernel) or on
+// (U-Boot bootelf/booti on a board). It keeps EL2, writes back and turns off
+// whatever the loader left on, and turns the MMU on with the boot identity
+// map (mmu.BootMap) before any Go code runs: with the MMU off every data
+// access is to Device memory, where the unaligned accesses, exclusives and
+// DC ZVA that Go code issues fault (DDI 0487 B2.5.2, C5.3 DC ZVA). Then it
+// sets the stack at the top of slot 0's window and starts the Go runtime,
+// whose Hwinit0 builds every core's tables and moves to its own.
 TEXT cpuinit(SB),NOSPLIT|NOFRAME,$0
 	MRS	CurrentEL, R0
 	LSR	$2, R0, R0
@@ -15,8 +20,72 @@ TEXT cpuinit(SB),NOSPLIT|NOFRAME,$0
 	CMP	$2, R0
 	BNE	wrongEL
 
+	// Entered with the MMU or data cache on: write every dirty line back
+	// to memory, then turn both off with the instruction cache, and drop
+	// the loader's translations, as from reset.
+	MRS_SCTLR_EL2_X0
+	MOVD	R0, R15				// kept for entrySCTLR
+	TST	$(const_sctlrM|const_sctlrC), R0
+	BEQ	offAtEntry
+	BL	cleanInvalidateDcacheAll<>(SB)
+	MRS_SCTLR_EL2_X0
+	BIC	$(const_sctlrM|const_sctlrC|const_sctlrI), R0, R0
+	MSR_SCTLR_EL2_X0
+	ISB	$15
+	IC_IALLU
+	TLBI_ALLE2
+	DSB	$15
+	ISB	$15
+offAtEntry:
 	EL2_SETUP
 
+	// The boot identity map, written with aligned 8-byte stores only.
+	// Its page is invalidated before (no dirty line of a previous owner
+	// may be written back over it) and after (the walk is cacheable).
+	MOVD	$const_bootTableBase, R0
+	BL	invalidateBootTable<>(SB)
+	MOVD	$const_bootTableBase, R1
+	MOVD	$const_bootRAMStart, R5
+	MOVD	$const_bootRAMEnd, R6
+	MOVD	$const_bootBlockNormal, R7
+	MOVD	$const_bootBlockDevice, R8
+	MOVD	$0, R2
+bootEntry:
+	LSL	$const_bootBlockShift, R2, R3	// the block's PA = VA
+	ADD	$const_bootBlockSize, R3, R4	// its end
+	CMP	R5, R4
+	BLS	bootDevice			// ends at or below RAM's start
+	CMP	R6, R3
+	BHS	bootDevice			// starts at or above RAM's end
+	ORR	R7, R3, R3
+	B	bootStore
+bootDevice:
+	ORR	R8, R3, R3
+bootStore:
+	MOVD	R3, (R1)(R2<<3)
+	ADD	$1, R2, R2
+	CMP	$const_bootTableEntries, R2
+	BLT	bootEntry
+	DSB	$15
+	MOVD	$const_bootTableBase, R0
+	BL	invalidateBootTable<>(SB)
+
+	MOVD	$const_bootMAIR, R0
+	MSR_MAIR_EL2_X0
+	MOVD	$const_bootTCR, R0
+	MSR_TCR_EL2_X0
+	MOVD	$const_bootTableBase, R0
+	MSR_TTBR0_EL2_X0
+	ISB	$15
+	TLBI_ALLE2
+	DSB	$15
+	ISB	$15
+	MOVD	$const_bootSCTLR, R0
+	MSR_SCTLR_EL2_X0
+	ISB	$15
+
+	MOVD	$·entrySCTLR(SB), R0
+	MOVD	R15, (R0)
 	MOVD	$const_stackTop, R0
 	MOVD	R0, RSP
 	B	_rt0_tamago_start(SB)
@@ -25,6 +94,70 @@ wrongEL:
 	// Not at EL2: nothing Tamavisor can do safely. Stay parked.
 	WFE
 	B	wrongEL
+
+// invalidateBootTable<> invalidates the data cache lines of the page at R0
+// (DC IVAC by the smallest line size, CTR_EL0.DminLine). Uses R0-R3.
+TEXT invalidateBootTable<>(SB),NOSPLIT|NOFRAME,$0
+	ADD	$const_bootTableSize, R0, R2
+	MRS_CTR_EL0_X1
+	UBFX	$16, R1, $4, R1
+	MOVD	$4, R3
+	LSL	R1, R3, R3
+invalidateLine:
+	DC_IVAC_X0
+	ADD	R3, R0, R0
+	CMP	R2, R0
+	BLO	invalidateLine
+	DSB	$15
+	RET
+
+// cleanInvalidateDcacheAll<> cleans and invalidates every data and unified
+// cache level up to the point of coherency by set/way (DDI 0487 D7.5.2
+// "Example code for cache maintenance instructions"; CLIDR_EL1, CSSELR_EL1
+// and CCSIDR_EL1 in D19.2). Set/way maintenance is only safe while no other
+// core runs, which is the case on the boot core at entry. Uses R0-R12.
+TEXT cleanInvalidateDcacheAll<>(SB),NOSPLIT|NOFRAME,$0
+	MRS	CLIDR_EL1, R0
+	UBFX	$24, R0, $3, R3			// LoC
+	CBZ	R3, cachesDone
+	MOVD	$0, R10				// cache level - 1
+cacheLevel:
+	ADD	R10<<1, R10, R2			// 3 * level: Ctype field
+	LSR	R2, R0, R1
+	AND	$7, R1, R1
+	CMP	$2, R1
+	BLT	nextLevel			// no cache, or instructions only
+	LSL	$1, R10, R9			// CSSELR and the set/way level field
+	MSR	R9, CSSELR_EL1
+	ISB	$15
+	MRS	CCSIDR_EL1, R1
+	AND	$7, R1, R2
+	ADD	$4, R2, R2			// log2(line size in bytes)
+	UBFX	$3, R1, $10, R4			// ways - 1
+	CLZW	R4, R5				// the way field's shift
+	UBFX	$13, R1, $15, R7		// sets - 1
+cacheWay:
+	MOVD	R7, R8
+cacheSet:
+	LSL	R5, R4, R11
+	LSL	R2, R8, R12
+	ORR	R12, R11, R11
+	ORR	R9, R11, R11
+	DC_CISW_X11
+	SUBS	$1, R8, R8
+	BGE	cacheSet
+	SUBS	$1, R4, R4
+	BGE	cacheWay
+nextLevel:
+	ADD	$1, R10, R10
+	CMP	R3, R10
+	BLT	cacheLevel
+cachesDone:
+	MOVD	$0, R0
+	MSR	R0, CSSELR_EL1
+	DSB	$15
+	ISB	$15
+	RET
 
 // secondaryEntry is where PSCI CPU_ON starts a secondary core: EL2, MMU
 // off, x0 = context ID = the core index. Its boot parameters, written by the
@@ -65,33 +198,36 @@ TEXT ·secondaryEntryAddress(SB),NOSPLIT,$0-8
 	MOVD	R0, ret+0(FP)
 	RET
 
-// func enableMMU(ttbr0, tcr, mair, sctlr uint64)
-TEXT ·enableMMU(SB),NOSPLIT,$0-32
-	MOVD	mair+16(FP), R0
-	MSR_MAIR_EL2_X0
-	MOVD	tcr+8(FP), R0
-	MSR_TCR_EL2_X0
-	MOVD	ttbr0+0(FP), R0
-	MSR_TTBR0_EL2_X0
-	ISB	$15
-	TLBI_ALLE2
+// func loadTables(ttbr0, tcr, mair, sctlr uint64)
+// Moves this core from the boot identity map to its own tables. The two map
+// the same addresses with other block sizes and attributes, so the change
+// is break-before-make by turning the MMU off around it (as Xen does at
+// EL2, which has one TTBR): with M clear nothing is translated, the
+// instructions here are fetched from the same, identity-mapped addresses,
+// and no data is accessed until M is set again (DDI 0487 D8.14 "TLB
+// maintenance requirements", break-before-make).
+TEXT ·loadTables(SB),NOSPLIT,$0-32
+	MOVD	ttbr0+0(FP), R1
+	MOVD	tcr+8(FP), R2
+	MOVD	mair+16(FP), R3
+	MOVD	sctlr+24(FP), R4
 	DSB	$15
-	ISB	$15
-	MOVD	sctlr+24(FP), R0
+	MRS_SCTLR_EL2_X0
+	BIC	$const_sctlrM, R0, R0
 	MSR_SCTLR_EL2_X0
 	ISB	$15
-	RET
-
-// func switchTables(ttbr0 uint64)
-// Moves this core to other tables with the same MAIR/TCR; every address the
-// code runs at is mapped the same way in both.
-TEXT ·switchTables(SB),NOSPLIT,$0-8
-	DSB	$15
-	MOVD	ttbr0+0(FP), R0
+	MOVD	R3, R0
+	MSR_MAIR_EL2_X0
+	MOVD	R2, R0
+	MSR_TCR_EL2_X0
+	MOVD	R1, R0
 	MSR_TTBR0_EL2_X0
 	ISB	$15
 	TLBI_ALLE2
 	DSB	$15
+	ISB	$15
+	MOVD	R4, R0
+	MSR_SCTLR_EL2_X0
 	ISB	$15
 	RET
 
@@ -118,10 +254,14 @@ cleaned:
 	DSB	$15
 	RET
 
-// func mmuEnabled() bool
-TEXT ·mmuEnabled(SB),NOSPLIT,$0-1
-	MRS_SCTLR_EL2_X0
-	AND	$1, R0, R0
+// func onBootMap() bool
+// Whether this core runs on the boot identity map: only the boot core
+// does, from cpuinit; secondaries enter with their own tables.
+TEXT ·onBootMap(SB),NOSPLIT,$0-1
+	MRS_TTBR0_EL2_X0
+	MOVD	$const_bootTableBase, R1
+	CMP	R1, R0
+	CSET	EQ, R0
 	MOVB	R0, ret+0(FP)
 	RET
 

@@ -155,29 +155,10 @@ func PrivatePA(h board.Hypervisor, core int, va uint64) uint64 {
 
 func alignUp(v, align uint64) uint64 { return (v + align - 1) &^ (align - 1) }
 
-// BootScratch is where the boot core builds its interim translation tables:
-// the part of the hypervisor's memory after the last core slot, which no
-// final layout maps.
-func BootScratch(h board.Hypervisor, cores int) (base, end uint64) {
-	return h.Slot(cores - 1).End(), h.Memory.End()
-}
-
-// BootLayout is the boot core's interim map, in force while it prepares
-// every core: the whole of the hypervisor's memory identity-mapped as
-// normal memory (text executable, everything else writable), the console
-// UART and the payload. With it the boot core copies data, hashes the
-// table and builds the final tables with caches on, instead of doing so
-// uncached, where every access is a device access and unaligned ones fault.
-func BootLayout(h board.Hypervisor, img Image, uart, payload board.Region) Layout {
-	// The GIC is not needed before the final tables.
-	var l Layout
-	textEnd := alignUp(img.TextEnd, mmu.PageSize)
-	l.add(mmu.Region{Name: "hypervisor below text", VA: h.Memory.Base, PA: h.Memory.Base, Size: img.TextStart - h.Memory.Base, Attr: mmu.RWData})
-	l.add(mmu.Region{Name: "text", VA: img.TextStart, PA: img.TextStart, Size: textEnd - img.TextStart, Attr: mmu.Text})
-	l.add(mmu.Region{Name: "hypervisor above text", VA: textEnd, PA: textEnd, Size: h.Memory.End() - textEnd, Attr: mmu.RWData})
-	l.add(mmu.Region{Name: "uart", VA: uart.Base, PA: uart.Base, Size: alignUp(uart.Size, mmu.PageSize), Attr: mmu.MMIO})
-	if payload.Size > 0 {
-		l.add(mmu.Region{Name: "payload", VA: payload.Base, PA: payload.Base, Size: alignUp(payload.Size, mmu.PageSize), Attr: mmu.ROData})
-	}
-	return l
+// BootTable is the page of the boot identity map (mmu.BootMap) that the
+// boot core's entry code writes and runs on until it has built every core's
+// tables: the first page after the last core slot, which no core's tables
+// map.
+func BootTable(h board.Hypervisor, cores int) uint64 {
+	return h.Slot(cores - 1).End()
 }

@@ -241,33 +241,37 @@ func TestLayoutOverflowIsReported(t *testing.T) {
 	assert.False(t, l.Overflowed(), "core 1 runs none of these regions")
 }
 
-func TestBootLayout(t *testing.T) {
+// The boot map's page is hypervisor memory that no core's tables map, so
+// nothing can write it once the cores run on their own tables, and the boot
+// map makes every page the boot core touches while preparing (its stack and
+// globals, every slot and table pool, the shared region, the payload,
+// partition RAM) Normal memory at its own address.
+func TestBootTable(t *testing.T) {
 	h := qemuvirt.Board.Hypervisor
-	base, end := BootScratch(h, qemuvirt.NumCPUs)
-	assert.Equal(t, uint64(0x47a0_0000), base)
-	assert.Equal(t, uint64(0x4800_0000), end)
-	mem := &mmu.HeapMemory{Base: base, Limit: int((end - base) / mmu.PageSize)}
-	var tb mmu.Tables
-	require.NoError(t, tb.Init(mem, VABits, mmu.EL2Stage1))
-	payload := board.Region{Base: 0x4800_0000, Size: 0x40_1000}
-	l := BootLayout(h, testImage, board.Region{Base: qemuvirt.UART0Base, Size: 0x1000}, payload)
-	require.NoError(t, tb.MapRegions(l.Regions()))
-	// Everything the boot core touches while preparing: its stack and
-	// globals, every slot and table pool, the scratch tables, the shared
-	// region, the payload: all identity mapped.
-	for _, pa := range []uint64{0x4000_0000, 0x4020_1000, 0x4021_0000, 0x41ff_fff0, 0x4200_0000, 0x45c0_1000, 0x47a0_0000, 0x47ff_fff8, 0x4800_0000, 0x4840_0ff8} {
-		tr, ok := tb.Walk(pa)
-		require.True(t, ok, "%#x", pa)
-		assert.Equal(t, pa, tr.PA)
+	page := BootTable(h, qemuvirt.NumCPUs)
+	assert.Equal(t, uint64(0x47a0_0000), page)
+	assert.Zero(t, page%mmu.PageSize)
+	assert.True(t, h.Memory.Contains(board.Region{Base: page, Size: mmu.PageSize}))
+	for core := 0; core < qemuvirt.NumCPUs; core++ {
+		var tb mmu.Tables
+		require.NoError(t, tb.Init(&mmu.HeapMemory{}, VABits, mmu.EL2Stage1))
+		payload := board.Region{Base: 0x4800_0000, Size: 0x40_1000}
+		ram := []table.RAMRegion{{CPUMask: 0xf, PhysBase: 0x5000_0000, Size: 0x2000_0000}}
+		l := CoreLayout(h, testImage, core, Devices{UART: board.Region{Base: qemuvirt.UART0Base, Size: 0x1000}}, payload, ram)
+		require.NoError(t, tb.MapRegions(l.Regions()))
+		for va := page; va < page+mmu.PageSize; va += 8 {
+			tr, ok := tb.Walk(va)
+			require.False(t, ok && tr.PA == page, "core %d maps the boot map at %#x", core, va)
+		}
 	}
-	tr, _ := tb.Walk(0x4021_0000)
-	assert.Equal(t, mmu.Text, tr.Attr)
-	tr, _ = tb.Walk(0x4800_0000)
-	assert.Equal(t, mmu.ROData, tr.Attr)
-	_, ok := tb.Walk(0x4840_1000)
-	assert.False(t, ok, "beyond the payload")
-	_, ok = tb.Walk(0x5000_0000)
-	assert.False(t, ok, "partition RAM is not part of the interim map")
+	boot := mmu.BootMap(qemuvirt.RAMBase, qemuvirt.RAMBase+qemuvirt.RAMSize)
+	for _, pa := range []uint64{0x4000_0000, 0x4020_1000, 0x4021_0000, 0x41ff_fff0, 0x4200_0000, 0x45c0_1000, page, 0x4800_0000, 0x5000_0000, 0xbfff_fff8} {
+		e := mmu.Entry(boot[pa>>mmu.BootBlockShift])
+		assert.Equal(t, pa&^(1<<mmu.BootBlockShift-1), e.Addr(), "%#x", pa)
+		assert.Equal(t, mmu.Normal, e.Attributes(mmu.EL2Stage1).Type, "%#x", pa)
+	}
+	uart := mmu.Entry(boot[qemuvirt.UART0Base>>mmu.BootBlockShift])
+	assert.Equal(t, mmu.MMIO, uart.Attributes(mmu.EL2Stage1))
 }
 
 // Each core maps the distributor and its own redistributor frames, not

@@ -49,6 +49,9 @@ func bootCoreMain() {
 	atomic.StoreUint64(&sh.Core[thisCore].MPIDR, readMPIDR())
 	atomic.StoreUint64(&sh.Core[thisCore].SlotBase, hypervisor.Slot(thisCore).Base)
 	fmt.Printf("tamavisor: hypervisor at EL2, %d cores, %d MiB per core instance\n", numCPUs, slotSize>>20)
+	if entrySCTLR&(sctlrM|sctlrC) != 0 {
+		fmt.Printf("tamavisor: entered with the MMU or data cache on (SCTLR_EL2 %#x): caches written back, started as from reset\n", entrySCTLR)
+	}
 	printUp()
 	selfTest()
 	atomic.StoreUint32(&sh.Core[thisCore].State, CoreUp)

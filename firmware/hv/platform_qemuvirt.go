@@ -21,7 +21,10 @@ const (
 	// The image's payload segment (partition table, guest images) starts
 	// where the hypervisor's fixed memory ends.
 	payloadBase = qemuvirt.HypervisorBase + qemuvirt.HypervisorSize
+	ramBase     = qemuvirt.RAMBase
 	ramEnd      = qemuvirt.RAMBase + qemuvirt.RAMSize
+
+	hypervisorSharedSize = qemuvirt.HypervisorSharedSize
 
 	// The top 64 KiB of every core's window is its exception stack; the
 	// Go runtime's g0 stack starts below it.

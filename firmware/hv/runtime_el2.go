@@ -31,10 +31,9 @@ var runtimeRAMStackOffset uint64 = exceptionStackSize
 // Defined in boot_el2.s.
 func secondaryEntry()
 func secondaryEntryAddress() uint64
-func enableMMU(ttbr0, tcr, mair, sctlr uint64)
-func switchTables(ttbr0 uint64)
+func loadTables(ttbr0, tcr, mair, sctlr uint64)
 func cleanDcache(addr, size uint64)
-func mmuEnabled() bool
+func onBootMap() bool
 func imageBounds() (text, etext, noptrdata, edata, end uint64)
 func copyWords(dst, src, size uint64)
 func zeroWords(dst, size uint64)
@@ -100,10 +99,11 @@ func identify() bool {
 	return false
 }
 
-// hwinit0 runs on every core before the Go runtime initializes. On a
-// secondary the entry code already turned the MMU on; on the boot core it
-// prepares every core's private memory and tables and turns its own MMU on.
-// It must not allocate and must not write initialized Go data before the
+// hwinit0 runs on every core before the Go runtime initializes, always
+// with the MMU on: a secondary's entry code turned on its own tables, the
+// boot core's entry code the boot identity map. On the boot core it
+// prepares every core's private memory and tables and moves to its own. It
+// must not allocate and must not write initialized Go data before the
 // copies for the other cores are taken.
 //
 //go:linkname hwinit0 runtime/goos.Hwinit0
@@ -111,7 +111,7 @@ func hwinit0() {
 	text, etext, data, edata, end := imageBounds()
 	image = Image{TextStart: text, TextEnd: etext, DataStart: data &^ (mmu.PageSize - 1),
 		DataEnd: (edata + 7) &^ 7, End: (end + 7) &^ 7}
-	if mmuEnabled() {
+	if !onBootMap() {
 		identify()
 		console.Init(&uart, thisCore, &shared().ConsoleOwner)
 		return
@@ -138,6 +138,10 @@ func hwinit0() {
 		console.Write("); rebuild with the Makefile; halting\n")
 		haltForever()
 	}
+	if bootTableBase != BootTable(hypervisor, numCPUs) {
+		console.Write("tamavisor: the boot map's page is not BootTable's; halting\n")
+		haltForever()
+	}
 
 	// Start from a clean shared region: it may hold a previous boot's state.
 	zeroWords(sharedBase, uint64(unsafe.Sizeof(Shared{})))
@@ -152,15 +156,6 @@ func hwinit0() {
 			ramEnd-payloadBase)}
 		shared().PayloadBase, shared().PayloadSize = payload.Base, payload.Size
 	}
-
-	// Prepare with caches on, through an interim identity map of the
-	// hypervisor's memory built in its scratch area.
-	scratch, scratchEnd := BootScratch(hypervisor, numCPUs)
-	bootMem = mmu.PhysicalMemory{Next: scratch, End: scratchEnd}
-	bootLayout = BootLayout(hypervisor, image, uartRegion, payload)
-	mapOrHalt("boot", bootLayout.Regions())
-	tcr := mmu.TCREL2(VABits, physAddrBits)
-	enableMMU(bootTables.Root(), tcr, mmu.MAIR, mmu.SCTLREL2)
 
 	// Which RAM each core's partition owns, so its tables can map it.
 	if payload.Size > 0 {
@@ -179,7 +174,8 @@ func hwinit0() {
 	}
 	// Secondaries read their boot parameters with their caches off.
 	cleanDcache(sharedBase, uint64(unsafe.Sizeof(Shared{})))
-	switchTables(shared().Boot[0].TTBR0)
+	boot := &shared().Boot[0]
+	loadTables(boot.TTBR0, boot.TCR, boot.MAIR, boot.SCTLR)
 }
 
 // peekPartitionRAM reads the partitions' RAM regions from the table without

@@ -10,6 +10,7 @@
 #define MSR_MAIR_EL2_X0		WORD $0xd51ca200	// msr mair_el2, x0   (D19.2 MAIR_EL2)
 #define MSR_TCR_EL2_X0		WORD $0xd51c2040	// msr tcr_el2, x0    (D19.2 TCR_EL2)
 #define MSR_TTBR0_EL2_X0	WORD $0xd51c2000	// msr ttbr0_el2, x0  (D19.2 TTBR0_EL2)
+#define MRS_TTBR0_EL2_X0	WORD $0xd53c2000	// mrs x0, ttbr0_el2
 #define MSR_SCTLR_EL2_X0	WORD $0xd51c1000	// msr sctlr_el2, x0  (D19.2 SCTLR_EL2)
 #define MRS_SCTLR_EL2_X0	WORD $0xd53c1000	// mrs x0, sctlr_el2
 #define MSR_TPIDR_EL2_X0	WORD $0xd51cd040	// msr tpidr_el2, x0  (D19.2 TPIDR_EL2)
@@ -23,6 +24,8 @@
 #define TLBI_ALLE2		WORD $0xd50c871f	// tlbi alle2         (C5.5 TLBI ALLE2)
 #define SMC_0			WORD $0xd4000003	// smc #0             (C6.2 SMC)
 #define DC_CVAC_X0		WORD $0xd50b7a20	// dc cvac, x0        (C5.3 DC CVAC)
+#define DC_IVAC_X0		WORD $0xd5087620	// dc ivac, x0        (C5.3 DC IVAC)
+#define DC_CISW_X11		WORD $0xd5087e4b	// dc cisw, x11       (C5.3 DC CISW)
 #define MRS_CTR_EL0_X1		WORD $0xd53b0021	// mrs x1, ctr_el0    (D19.2 CTR_EL0)
 
 // CPTR_EL2 with E2H == 0: RES1 bits [13:12] and [9:0]; TFP (bit 10) clear so
