@@ -2,7 +2,6 @@ package gic
 
 import (
 	"fmt"
-	"sync"
 
 	"github.com/tamavisor/tamavisor/aarch64"
 	"github.com/tamavisor/tamavisor/board"
@@ -56,17 +55,14 @@ const allBits = 0xffff_ffff
 // it starts the others. After that, every operation but SetPriority and
 // SetEdge writes only the bits of its own INTID (set/clear registers and
 // the 64-bit GICD_IROUTER<n>), so different cores may call them at the
-// same time. SetPriority and SetEdge read, modify and write a register
-// shared with neighbouring INTIDs (4 per GICD_IPRIORITYR, 16 per
-// GICD_ICFGR), which may belong to other partitions: they hold SharedLock.
+// same time, and no lock is needed. SetPriority and SetEdge read, modify
+// and write a register shared with neighbouring INTIDs (4 per
+// GICD_IPRIORITYR, 16 per GICD_ICFGR), which may belong to other
+// partitions: only the boot core calls them, before the others start. A
+// passed-through SPI's trigger is its device's, not its guest's to change.
 type Distributor struct {
 	Base uint64
 	SPIs uint32
-	// SharedLock, when not nil, is held around SetPriority's and
-	// SetEdge's read-modify-write. It must exclude every core: a lock in
-	// the memory all hypervisor instances share, not a sync.Mutex of one
-	// core's runtime. Leave it nil only while one core runs.
-	SharedLock sync.Locker
 }
 
 // DistributorOf returns the distributor of a board.
@@ -143,14 +139,13 @@ func (d *Distributor) DisableSPI(intid uint32) error {
 	return d.waitForWrite()
 }
 
-// SetPriority sets intid's priority; lower values are more urgent.
+// SetPriority sets intid's priority; lower values are more urgent. Boot
+// core only (see Distributor).
 func (d *Distributor) SetPriority(intid uint32, priority uint8) error {
 	if !d.isSPI(intid) {
 		return ErrNotSPI
 	}
-	d.lock()
 	setPriorityByte(d.Base+gicdIPRIORITYR, intid, priority)
-	d.unlock()
 	return nil
 }
 
@@ -166,6 +161,7 @@ func (d *Distributor) Route(intid uint32, mpidr uint64) error {
 }
 
 // SetEdge makes intid edge-triggered (true) or level-sensitive (false).
+// Boot core only (see Distributor).
 // Disable the interrupt first: whether a change to an enabled interrupt's
 // trigger takes effect is UNPREDICTABLE (12.9, GICD_ICFGR<n>).
 func (d *Distributor) SetEdge(intid uint32, edge bool) error {
@@ -174,7 +170,6 @@ func (d *Distributor) SetEdge(intid uint32, edge bool) error {
 	}
 	addr := d.Base + gicdICFGR + 4*uint64(intid/16)
 	field := uint32(icfgrEdge) << (2 * (intid % 16))
-	d.lock()
 	v := mmio.Read32(addr)
 	if edge {
 		v |= field
@@ -182,7 +177,6 @@ func (d *Distributor) SetEdge(intid uint32, edge bool) error {
 		v &^= field
 	}
 	mmio.Write32(addr, v)
-	d.unlock()
 	return nil
 }
 
@@ -217,18 +211,6 @@ func (d *Distributor) writeBit(register uint64, intid uint32) error {
 	}
 	mmio.Write32(d.Base+register+bitRegister(intid), bit(intid))
 	return nil
-}
-
-func (d *Distributor) lock() {
-	if d.SharedLock != nil {
-		d.SharedLock.Lock()
-	}
-}
-
-func (d *Distributor) unlock() {
-	if d.SharedLock != nil {
-		d.SharedLock.Unlock()
-	}
 }
 
 func (d *Distributor) isSPI(intid uint32) bool {

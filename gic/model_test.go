@@ -46,44 +46,22 @@ type frameModel struct {
 	ctlrPending    bool // the write pending is the control register's
 	writeWhileBusy bool
 
-	// rmwLock, when set, must be held for any access to the priority and
-	// trigger configuration registers; unlockedRMW notes one that was not.
-	rmwLock     *testLock
-	unlockedRMW bool
+	// sharedWordAccessed notes an access to a priority or trigger
+	// configuration register: words shared with other INTIDs, and so
+	// with other partitions.
+	sharedWordAccessed bool
 }
 
-// testLock is a lock that knows whether it is held.
-type testLock struct {
-	held  bool
-	taken int
-}
-
-func (l *testLock) Lock() {
-	if l.held {
-		panic("lock taken twice")
-	}
-	l.held = true
-	l.taken++
-}
-
-func (l *testLock) Unlock() {
-	if !l.held {
-		panic("lock released while not held")
-	}
-	l.held = false
-}
-
-// checkRMWLock notes an access to a priority or trigger register without
-// rmwLock held.
-func (m *frameModel) checkRMWLock(off uint64) {
+// checkSharedWords notes an access to a priority or trigger register.
+func (m *frameModel) checkSharedWords(off uint64) {
 	frame := uint64(0)
 	if m.redist {
 		frame = sgiBase
 	}
 	inPriorities := off >= frame+gicdIPRIORITYR && off < frame+gicdIPRIORITYR+0x400
 	inTriggers := off >= frame+gicdICFGR && off < frame+gicdICFGR+0x100
-	if m.rmwLock != nil && !m.rmwLock.held && (inPriorities || inTriggers) {
-		m.unlockedRMW = true
+	if inPriorities || inTriggers {
+		m.sharedWordAccessed = true
 	}
 }
 
@@ -150,7 +128,7 @@ func (m *frameModel) offset(addr uint64) uint64 {
 
 func (m *frameModel) Read32(addr uint64) uint32 {
 	off := m.offset(addr)
-	m.checkRMWLock(off)
+	m.checkSharedWords(off)
 	if setOffset, _, ok := m.bank(off); ok {
 		return m.banks[setOffset]
 	}
@@ -179,7 +157,7 @@ func (m *frameModel) Read32(addr uint64) uint32 {
 
 func (m *frameModel) Write32(addr uint64, v uint32) {
 	off := m.offset(addr)
-	m.checkRMWLock(off)
+	m.checkSharedWords(off)
 	if m.log {
 		m.writes = append(m.writes, write{off, v})
 	}

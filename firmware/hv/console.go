@@ -1,16 +1,11 @@
 package hv
 
-import "sync/atomic"
+import "github.com/tamavisor/tamavisor/internal/spin"
 
 // Transmitter sends one byte to the console device.
 type Transmitter interface {
 	Tx(c byte)
 }
-
-// lockSpins bounds how long a core waits for another core's console line
-// before it writes anyway: a core that faulted while holding the lock must
-// not silence the others, and no core may block forever on the console.
-const lockSpins = 1 << 22
 
 // maxLine is the longest line written out whole: every line the
 // hypervisor prints (a violation report with a partition name of 32 bytes
@@ -24,7 +19,7 @@ const maxLine = 512
 // A Console lives in each core's private memory; it allocates nothing.
 type Console struct {
 	dev   Transmitter
-	owner *uint32 // in the shared region; nil while only one core runs
+	owner *spin.Lock // in the shared region; nil while only one core runs
 	core  uint32
 	// line holds one line; a longer one goes out in pieces, and only
 	// then can another core's line fall between them.
@@ -32,16 +27,16 @@ type Console struct {
 	n    int
 }
 
-// Init binds the console to its device and core. owner is the shared lock
-// word; pass nil before other cores run.
-func (c *Console) Init(dev Transmitter, core int, owner *uint32) {
+// Init binds the console to its device and core. owner is the shared lock;
+// pass nil before other cores run.
+func (c *Console) Init(dev Transmitter, core int, owner *spin.Lock) {
 	c.dev = dev
 	c.core = uint32(core)
 	c.owner = owner
 }
 
 // SetLock starts (or stops, with nil) cross-core locking.
-func (c *Console) SetLock(owner *uint32) { c.owner = owner }
+func (c *Console) SetLock(owner *spin.Lock) { c.owner = owner }
 
 // Put adds one byte; a newline or a full buffer writes the line out.
 func (c *Console) Put(b byte) {
@@ -80,26 +75,20 @@ func (c *Console) Flush() {
 
 // lock takes the shared console lock, reporting whether this call took it
 // (and so must release it). It returns false without waiting when this
-// core already holds it (a fault while printing) and after lockSpins tries
-// when another core does not let go.
+// core already holds it (a fault while printing). It waits while another
+// live core writes a line, and takes the lock over from a core that halted
+// holding it: what such a core left is at worst half a line, and the
+// others must not fall silent.
 func (c *Console) lock() bool {
-	if c.owner == nil {
+	if c.owner == nil || c.owner.HeldBy(c.core) {
 		return false
 	}
-	me := c.core + 1
-	if atomic.LoadUint32(c.owner) == me {
-		return false
-	}
-	for i := 0; i < lockSpins; i++ {
-		if atomic.CompareAndSwapUint32(c.owner, 0, me) {
-			return true
-		}
-	}
-	return false
+	c.owner.TakeOver(c.core)
+	return true
 }
 
 func (c *Console) unlock() {
-	atomic.StoreUint32(c.owner, 0)
+	c.owner.Release(c.core)
 }
 
 // Hex writes v as 0x-prefixed lower-case hexadecimal.

@@ -1,11 +1,16 @@
 package hv
 
 import (
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tamavisor/tamavisor/internal/spin"
 )
 
 // recorder is a console device that records what it was sent.
@@ -33,7 +38,7 @@ func TestConsoleWritesWholeLines(t *testing.T) {
 // Cores printing at the same time never interleave within a line.
 func TestConsoleLinesOfTwoCoresDoNotInterleave(t *testing.T) {
 	dev := &recorder{}
-	var lock uint32
+	var lock spin.Lock
 	var wg sync.WaitGroup
 	for core := 0; core < 4; core++ {
 		wg.Add(1)
@@ -56,17 +61,39 @@ func TestConsoleLinesOfTwoCoresDoNotInterleave(t *testing.T) {
 	for _, l := range lines {
 		assert.Regexp(t, `^core [0-3] says hello, line \d+$`, l)
 	}
-	assert.Zero(t, lock, "console lock left held")
+	_, held := lock.Holder()
+	assert.False(t, held, "console lock left held")
 }
 
-// A core that holds the lock and stops must not silence the others.
-func TestConsoleStolenFromAStuckCore(t *testing.T) {
+// A core that writes a line is waited for; one that halted holding the
+// lock must not silence the others: its lock is taken over.
+func TestConsoleWaitsForALiveHolderAndTakesOverFromAHaltedOne(t *testing.T) {
+	var halted atomic.Bool
+	spin.Halted = func(core uint32) bool { return core == 3 && halted.Load() }
+	t.Cleanup(func() { spin.Halted = nil })
 	dev := &recorder{}
-	lock := uint32(3 + 1) // core 3 holds it and never lets go
-	var c Console
-	c.Init(dev, 0, &lock)
-	c.Write("still here\n")
+	var lock spin.Lock
+	require.NoError(t, lock.Acquire(3))
+	done := make(chan struct{})
+	go func() {
+		var c Console
+		c.Init(dev, 0, &lock)
+		c.Write("still here\n")
+		close(done)
+	}()
+	for range 1000 {
+		select {
+		case <-done:
+			t.Fatal("a line went out while a live core held the console")
+		default:
+			runtime.Gosched()
+		}
+	}
+	halted.Store(true)
+	<-done
 	assert.Equal(t, "still here\r\n", string(dev.out))
+	_, held := lock.Holder()
+	assert.False(t, held)
 }
 
 func TestConsoleLongLineIsSplitNotLost(t *testing.T) {
@@ -85,7 +112,7 @@ func TestConsoleReportLinesStayWhole(t *testing.T) {
 	report := `tamavisor: partition "a-partition-name-of-32-bytes-max": vCPU 0: Data Abort from a lower Exception level ` +
 		`(synchronous external abort on translation table walk, level 3) at IPA 0xffffffffff (pc 0xffff800008683424): external abort injected`
 	dev := &recorder{}
-	var lock uint32
+	var lock spin.Lock
 	var wg sync.WaitGroup
 	for core := 0; core < 2; core++ {
 		wg.Add(1)

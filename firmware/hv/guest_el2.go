@@ -139,20 +139,26 @@ func runPartition() {
 			return
 		}
 		if part.Console == table.ConsoleVirtual {
-			vc.uart = vpl011.New(&sh.Partition[p].UART, vc.name, &console)
+			vc.uart = vpl011.New(&sh.Partition[p].UART, vc.name, thisCore, &console)
 		}
 		vc.input, _ = vconsole.New(&sh.ConsoleFocus, virtualConsoles(v), &console)
 		if vc.index == 0 {
-			sh.Partition[p].VGIC.Reset()
+			if err := sh.Partition[p].VGIC.Reset(uint32(thisCore)); err != nil {
+				vc.stop(err.Error())
+				return
+			}
 		}
-		if vc.vgic, err = vgic.FromTable(&sh.Partition[p].VGIC, qemuvirt.Board, v, p, &vc); err != nil {
+		if vc.vgic, err = vgic.FromTable(&sh.Partition[p].VGIC, qemuvirt.Board, v, p, thisCore, &vc); err != nil {
 			vc.stop(err.Error())
 			return
 		}
 		vc.cpuif = lr.New(lr.SystemRegisters{})
 		if vc.index == 0 {
 			vc.psci.Reset()
-			sh.Partition[p].UART.Reset()
+			if err := sh.Partition[p].UART.Reset(uint32(thisCore)); err != nil {
+				vc.stop(err.Error())
+				return
+			}
 			if !vc.setup() {
 				vc.stop("could not be started")
 				return
@@ -364,11 +370,11 @@ func (vc *vcpu) pollInput() {
 	if vc.input == nil {
 		return
 	}
-	lock := &shared().InputLock
-	if !atomic.CompareAndSwapUint32(lock, 0, 1) {
+	lock, me := &shared().InputLock, uint32(thisCore)
+	if !lock.TryTakeOver(me) {
 		return // another core is at it; the bytes wait in the UART
 	}
-	defer atomic.StoreUint32(lock, 0)
+	defer lock.Release(me)
 	for {
 		// Leave typed bytes in the physical UART while the focused
 		// partition's receive FIFO is full: none is dropped.
@@ -385,7 +391,7 @@ func (vc *vcpu) pollInput() {
 			continue
 		}
 		for _, d := range deliver {
-			shared().Partition[target].UART.Push(d)
+			shared().Partition[target].UART.Push(me, d)
 		}
 	}
 }
@@ -470,7 +476,10 @@ func (vc *vcpu) fault(e Exit) bool {
 func (vc *vcpu) restart() bool {
 	if vc.uart != nil {
 		vc.uart.Flush()
-		shared().Partition[vc.partition].UART.Reset()
+		if err := shared().Partition[vc.partition].UART.Reset(uint32(thisCore)); err != nil {
+			vc.stop("could not be restarted: " + err.Error())
+			return false
+		}
 	}
 	part := vc.view.Partition(vc.partition)
 	for i := part.Regions.First; i < part.Regions.End(); i++ {
@@ -485,7 +494,10 @@ func (vc *vcpu) restart() bool {
 	}
 	ps := &shared().Partition[vc.partition]
 	atomic.AddUint32(&ps.Restarts, 1)
-	ps.VGIC.Reset()
+	if err := ps.VGIC.Reset(uint32(thisCore)); err != nil {
+		vc.stop("could not be restarted: " + err.Error())
+		return false
+	}
 	for v := range ps.SGIs {
 		atomic.StoreUint32(&ps.SGIs[v], 0)
 	}

@@ -22,7 +22,6 @@ var distributor = gic.DistributorOf(qemuvirt.Board.GIC)
 // initDistributor brings up the GIC distributor, once, on the boot core
 // before the other cores start.
 func initDistributor() error {
-	distributor.SharedLock = &shared().GICLock
 	return distributor.Init()
 }
 
@@ -31,7 +30,6 @@ func initDistributor() error {
 // interface's maintenance interrupt, the SGI doorbell, and the guest's
 // virtual timer (which traps to EL2 and is injected hardware-linked).
 func initCoreInterrupts() error {
-	distributor.SharedLock = &shared().GICLock
 	r := gic.RedistributorOf(qemuvirt.Board.GIC, thisCore)
 	if err := r.Init(readMPIDR()); err != nil {
 		return err
@@ -311,11 +309,11 @@ func (vc *vcpu) ActiveChanged(vcpu int, intid uint32, active bool)      {}
 func (vc *vcpu) PriorityChanged(vcpu int, intid uint32, priority uint8) {}
 func (vc *vcpu) DistributorEnableChanged(group0, group1 bool)           {}
 
-func (vc *vcpu) TriggerChanged(intid uint32, edge bool) {
-	if vc.physicalSPI(intid) {
-		distributor.SetEdge(intid, edge)
-	}
-}
+// TriggerChanged leaves the physical GIC alone: a passed-through SPI's
+// trigger is its device's, and GICD_ICFGR words hold other partitions'
+// interrupts too, which no core may read, modify and write while others
+// run (gic.Distributor). The guest's choice stays in its virtual GIC.
+func (vc *vcpu) TriggerChanged(intid uint32, edge bool) {}
 
 func (vc *vcpu) RouteChanged(intid uint32, vcpu int) {
 	if !vc.physicalSPI(intid) || vcpu < 0 {

@@ -64,7 +64,7 @@ func bootCoreMain() {
 	}
 
 	// From here on other cores print too.
-	console.SetLock(&sh.ConsoleOwner)
+	console.SetLock(&sh.ConsoleLock)
 
 	up := 1
 	for c := 0; c < numCPUs; c++ {

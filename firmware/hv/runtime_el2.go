@@ -12,6 +12,7 @@ import (
 	"github.com/tamavisor/tamavisor/driver/mmio"
 	"github.com/tamavisor/tamavisor/gic"
 	"github.com/tamavisor/tamavisor/internal/bare"
+	"github.com/tamavisor/tamavisor/internal/spin"
 	"github.com/tamavisor/tamavisor/mmu"
 	"github.com/tamavisor/tamavisor/partition/table"
 )
@@ -113,7 +114,7 @@ func hwinit0() {
 		DataEnd: (edata + 7) &^ 7, End: (end + 7) &^ 7}
 	if !onBootMap() {
 		identify()
-		console.Init(&uart, thisCore, &shared().ConsoleOwner)
+		console.Init(&uart, thisCore, &shared().ConsoleLock)
 		return
 	}
 
@@ -248,6 +249,13 @@ func buildTables(c int) {
 func hwinit1() {
 	goos.Exit = exit
 	goos.Idle = idle
+	spin.Halted = coreHalted
+}
+
+// coreHalted reports whether core entered the safe state, for the locks
+// the cores share: a lock it holds is never released.
+func coreHalted(core uint32) bool {
+	return core < numCPUs && atomic.LoadUint32(&shared().Core[core].State) == CoreHalted
 }
 
 //go:linkname printk runtime/goos.Printk

@@ -1,12 +1,11 @@
 package hv
 
 import (
-	"sync/atomic"
-
 	vconsole "github.com/tamavisor/tamavisor/firmware/vdev/console"
 	"github.com/tamavisor/tamavisor/firmware/vdev/psci"
 	"github.com/tamavisor/tamavisor/firmware/vdev/vpl011"
 	"github.com/tamavisor/tamavisor/gic/vgic"
+	"github.com/tamavisor/tamavisor/internal/spin"
 )
 
 // MaxCPUs bounds the number of cores the shared region has room for.
@@ -55,10 +54,9 @@ type CoreState struct {
 type Shared struct {
 	Boot [MaxCPUs]BootParams
 	Core [MaxCPUs]CoreState
-	// ConsoleOwner is 0 when the console is free, else the owning core
-	// index + 1.
-	ConsoleOwner uint32
-	_            uint32
+	// ConsoleLock is held while a core writes a line to the console.
+	ConsoleLock spin.Lock
+	_           uint32
 	// ProbeWritten is set once core 1 has changed its copy of the
 	// isolation probe variable (boot self-test).
 	ProbeWritten uint32
@@ -70,13 +68,10 @@ type Shared struct {
 	PayloadSize uint64
 	// Traps counts each core's guest exits by reason.
 	Traps [MaxCPUs]TrapCounts
-	// GICLock serializes read-modify-write of distributor registers
-	// shared by interrupts of different cores' partitions.
-	GICLock SpinLock
 	// InputLock lets one core at a time move typed bytes from the
 	// physical UART to a partition: two cores polling at once could pass
 	// consecutive bytes on in the wrong order.
-	InputLock uint32
+	InputLock spin.Lock
 	// ConsoleFocus is which partition keyboard input goes to.
 	ConsoleFocus vconsole.State
 	// Partition holds what the cores of one partition share.
@@ -116,30 +111,3 @@ type PartitionState struct {
 	// vCPUs: the physical count when it (re)started.
 	CNTVOFF uint64
 }
-
-// SpinLock is a lock word in the shared region for code that must not
-// sleep. Lock spins a bounded number of times and then goes ahead, so a
-// core that died holding it cannot stop the others forever; how often that
-// happened is counted.
-type SpinLock struct {
-	word   uint32
-	broken uint32
-}
-
-const spinLockTries = 1 << 24
-
-// Lock takes the lock, or after spinLockTries attempts proceeds without it.
-func (l *SpinLock) Lock() {
-	for i := 0; i < spinLockTries; i++ {
-		if atomic.CompareAndSwapUint32(&l.word, 0, 1) {
-			return
-		}
-	}
-	atomic.AddUint32(&l.broken, 1)
-}
-
-// Unlock releases the lock.
-func (l *SpinLock) Unlock() { atomic.StoreUint32(&l.word, 0) }
-
-// Broken counts the times Lock gave up waiting.
-func (l *SpinLock) Broken() uint32 { return atomic.LoadUint32(&l.broken) }

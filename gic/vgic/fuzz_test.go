@@ -104,7 +104,9 @@ func FuzzAccess(f *testing.F) {
 			}
 		}
 		assert.Equal(t, before, hiddenState(dirty.g, dirty.s), "hidden state changed")
-		assert.Zero(t, clean.s.lock.word.Load(), "lock left held")
-		assert.Zero(t, dirty.s.lock.word.Load(), "lock left held")
+		_, held := clean.s.lock.Holder()
+		assert.False(t, held, "lock left held")
+		_, held = dirty.s.lock.Holder()
+		assert.False(t, held, "lock left held")
 	})
 }

@@ -126,7 +126,7 @@ func (c *counter) DistributorEnableChanged(bool, bool) { c.calls++ }
 func newTestGIC(t testing.TB) (*VGIC, *State, *recorder) {
 	t.Helper()
 	s := new(State)
-	s.Reset()
+	require.NoError(t, s.Reset(0))
 	r := &recorder{}
 	g, err := New(s, testConfig, r)
 	require.NoError(t, err)

@@ -180,7 +180,7 @@ func linuxPerCPU(vcpu int) []access {
 // hook call, then the state Linux leaves.
 func TestLinuxBoot(t *testing.T) {
 	s := new(State)
-	s.Reset()
+	require.NoError(t, s.Reset(0))
 	r := &recorder{}
 	var views [2]*VGIC
 	for v := range views {

@@ -126,7 +126,7 @@ func TestFirmwareStateChanges(t *testing.T) {
 		assert.Empty(t, r.take(), "%s called hooks", tc.name)
 		if !tc.ok {
 			fresh := new(State)
-			fresh.Reset()
+			assert.NoError(t, fresh.Reset(0))
 			assert.Equal(t, fresh, s, "%s changed the state", tc.name)
 		}
 	}

@@ -16,11 +16,13 @@ import (
 func coreViews(t *testing.T) ([]*VGIC, *recorder) {
 	t.Helper()
 	s := new(State)
-	s.Reset()
+	require.NoError(t, s.Reset(0))
 	r := &recorder{}
 	views := make([]*VGIC, testConfig.VCPUs)
 	for v := range views {
-		g, err := New(s, testConfig, r)
+		cfg := testConfig
+		cfg.Core = uint32(v) // each view on its own core
+		g, err := New(s, cfg, r)
 		require.NoError(t, err)
 		views[v] = g
 	}

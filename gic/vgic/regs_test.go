@@ -1,12 +1,14 @@
 package vgic
 
 import (
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tamavisor/tamavisor/firmware/vdev"
+	"github.com/tamavisor/tamavisor/internal/spin"
 	"github.com/tamavisor/tamavisor/partition/dtb"
 )
 
@@ -311,7 +313,7 @@ func TestAccessesRefused(t *testing.T) {
 		assert.False(t, ok, "%s: %v accepted", tc.name, tc.a)
 		assert.Empty(t, r.take(), tc.name)
 		fresh := new(State)
-		fresh.Reset()
+		require.NoError(t, fresh.Reset(0))
 		assert.Equal(t, fresh, s, "%s changed the state", tc.name)
 	}
 }
@@ -395,22 +397,38 @@ func TestAccessSizes(t *testing.T) {
 	}
 }
 
-// A write waits a bounded time for a lock another core holds, then is
-// refused and counted; loads and writes to read-only registers need no
-// lock.
-func TestWritesWaitABoundedTimeForTheLock(t *testing.T) {
+// A write waits while another live core holds the lock, and is refused
+// and counted, changing nothing, once that core has halted holding it;
+// loads and writes to read-only registers need no lock.
+func TestWritesWaitForTheLockAndRefuseAHaltedHolder(t *testing.T) {
 	g, s, r := newTestGIC(t)
-	s.lock.word.Store(1)
-	_, ok := g.Distributor().Access(vdev.Access{Offset: 0x0104, Size: 4, Write: true, Value: 1 << 1})
-	assert.False(t, ok, "write admitted under a held lock")
-	assert.Equal(t, uint64(1), s.LockTimeouts())
+	var halted atomic.Bool
+	spin.Halted = func(core uint32) bool { return core == 3 && halted.Load() }
+	t.Cleanup(func() { spin.Halted = nil })
+	require.NoError(t, s.lock.Acquire(3))
+	done := make(chan bool)
+	go func() {
+		_, ok := g.Distributor().Access(vdev.Access{Offset: 0x0104, Size: 4, Write: true, Value: 1 << 1})
+		done <- ok
+	}()
 	v, ok := g.Distributor().Access(vdev.Access{Offset: 0x0000, Size: 4})
 	require.True(t, ok)
 	assert.Equal(t, uint64(0x50), v)
-	assert.Empty(t, r.take())
 	_, ok = g.Distributor().Access(vdev.Access{Offset: 0x0004, Size: 4, Write: true})
 	assert.True(t, ok, "read-only register write refused")
-	s.lock.word.Store(0)
+	select {
+	case <-done:
+		t.Fatal("a write went ahead while a live core held the lock")
+	default:
+	}
+	halted.Store(true)
+	assert.False(t, <-done, "write admitted under a halted holder's lock")
+	assert.Equal(t, uint64(1), s.LockRefusals())
+	assert.Empty(t, r.take())
+	assert.Error(t, s.Reset(0), "a State whose lock a halted core holds cannot be reset")
+
+	halted.Store(false)
+	s.lock.Release(3)
 	perform(t, g, store(gicd, 0x0104, 4, 1<<1), "after release")
 	assert.Equal(t, []hookCall{enableCall(0, 33, true)}, r.take())
 }

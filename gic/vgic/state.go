@@ -1,6 +1,11 @@
 package vgic
 
-import "sync/atomic"
+import (
+	"fmt"
+	"sync/atomic"
+
+	"github.com/tamavisor/tamavisor/internal/spin"
+)
 
 // Sizes of the emulated interrupt space.
 const (
@@ -74,10 +79,10 @@ type State struct {
 	// lock serializes guest register writes together with the hook
 	// calls that report them, so that the hardware follows the emulated
 	// state in the order it changed.
-	lock spinlock
-	// lockTimeouts counts guest writes refused because the lock was not
-	// released within the bounded wait.
-	lockTimeouts atomic.Uint64
+	lock spin.Lock
+	// lockRefusals counts guest writes refused because the lock's holder
+	// halted while holding it.
+	lockRefusals atomic.Uint64
 	dist         DistState
 	redist       [MaxVCPUs]RedistState
 }
@@ -89,10 +94,13 @@ type State struct {
 // reset; zero is what a guest that forgets to program them is most likely
 // to survive, and asleep is GICR_WAKER's architected reset value. The firmware calls it while none of the
 // partition's vCPUs runs, then puts the hardware in the same form (the
-// partition's SPIs disabled and routed to vCPU 0's core). A lock holder
-// that does not let go within the bounded wait is overruled.
-func (s *State) Reset() {
-	s.lock.lock()
+// partition's SPIs disabled and routed to vCPU 0's core). core is the
+// caller's. It fails, changing nothing, when a core halted holding the
+// State's lock: the partition cannot be restarted with it.
+func (s *State) Reset(core uint32) error {
+	if err := s.lock.Acquire(core); err != nil {
+		return fmt.Errorf("vgic: %w", err)
+	}
 	d := &s.dist
 	d.ctlr.Store(0)
 	for i := range distWords {
@@ -121,37 +129,10 @@ func (s *State) Reset() {
 			r.priority[i].Store(0)
 		}
 	}
-	s.lock.unlock()
+	s.lock.Release(core)
+	return nil
 }
 
-// LockTimeouts counts guest register writes refused because another core
-// held the State's lock beyond the bounded wait.
-func (s *State) LockTimeouts() uint64 { return s.lockTimeouts.Load() }
-
-// lockSpins bounds how long a core waits for the lock of a State. The
-// holder keeps it for one register write and the hook calls reporting it
-// (a few physical GIC register writes), so running out means the holder
-// stopped (its core halted) and the caller gives up rather than hang its
-// own core.
-const lockSpins = 1 << 22
-
-// spinlock is a lock word in shared memory: 0 free, 1 held.
-type spinlock struct {
-	word atomic.Uint32
-}
-
-// lock takes the lock, trying at most lockSpins times; it reports whether
-// it did. Waiting cores only read the word until it looks free, so the
-// holder's cache line is not stolen from it on every try.
-func (l *spinlock) lock() bool {
-	for range lockSpins {
-		if l.word.Load() == 0 && l.word.CompareAndSwap(0, 1) {
-			return true
-		}
-	}
-	return false
-}
-
-func (l *spinlock) unlock() {
-	l.word.Store(0)
-}
+// LockRefusals counts guest register writes refused because another core
+// halted while holding the State's lock.
+func (s *State) LockRefusals() uint64 { return s.lockRefusals.Load() }

@@ -72,12 +72,11 @@ func TestResetForgetsEverything(t *testing.T) {
 	g.SetPending(1, 5)
 	perform(t, g, store(gicd, 0x6108, 8, 0x0101_0101), "route")
 	fresh := new(State)
-	fresh.Reset()
+	require.NoError(t, fresh.Reset(0))
 	require.NotEqual(t, fresh, s)
-	s.lock.word.Store(1) // a core halted holding the lock
-	s.lockTimeouts.Store(3)
-	s.Reset()
-	s.lockTimeouts.Store(0)
+	s.lockRefusals.Store(3)
+	require.NoError(t, s.Reset(0))
+	s.lockRefusals.Store(0)
 	assert.Equal(t, fresh, s)
 }
 
@@ -207,8 +206,8 @@ func TestFromTable(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := new(State)
-			s.Reset()
-			g, err := FromTable(s, tc.board, v, tc.partition, &recorder{})
+			require.NoError(t, s.Reset(0))
+			g, err := FromTable(s, tc.board, v, tc.partition, 0, &recorder{})
 			if tc.err != "" {
 				assert.EqualError(t, err, tc.err)
 				return
@@ -229,7 +228,7 @@ func TestFromTable(t *testing.T) {
 // Every access path and query, on a core's trap path, allocates nothing.
 func TestNothingAllocates(t *testing.T) {
 	s := new(State)
-	s.Reset()
+	require.NoError(t, s.Reset(0))
 	hooks := &counter{}
 	g, err := New(s, testConfig, hooks)
 	require.NoError(t, err)

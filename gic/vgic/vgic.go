@@ -72,6 +72,9 @@ type Config struct {
 	SPIs []uint32
 	// PPIs are the PPIs (INTIDs 16 to 31) the guest may use.
 	PPIs []uint32
+	// Core is the physical core the view is for (each core of the
+	// partition makes its own).
+	Core uint32
 }
 
 // bank is a view of the interrupt state one frame addresses: the
@@ -94,6 +97,9 @@ type VGIC struct {
 	state *State
 	hooks Hooks
 	vcpus int
+	// core is the physical core this view runs on: it holds the State's
+	// lock under that name.
+	core uint32
 	// typer is GICD_TYPER.
 	typer uint32
 	// owned has a bit set for each SPI the partition owns; private for
@@ -125,7 +131,7 @@ func New(state *State, cfg Config, hooks Hooks) (*VGIC, error) {
 	if cfg.BoardSPIs > SPIEnd-privateINTIDs {
 		return nil, fmt.Errorf("vgic: the board has %d SPIs, a GICv3 at most %d (INTIDs 32 to 1019); correct the board description", cfg.BoardSPIs, SPIEnd-privateINTIDs)
 	}
-	g := &VGIC{state: state, hooks: hooks, vcpus: cfg.VCPUs}
+	g := &VGIC{state: state, hooks: hooks, vcpus: cfg.VCPUs, core: cfg.Core}
 	spiEnd := privateINTIDs + cfg.BoardSPIs
 	for _, intid := range cfg.SPIs {
 		if intid < privateINTIDs || intid >= spiEnd {
@@ -166,7 +172,7 @@ func New(state *State, cfg Config, hooks Hooks) (*VGIC, error) {
 // of and, with a virtual console, that console's interrupt (the board
 // UART's, see ConsoleSPI); its guest may use the EL1 virtual and physical
 // timer PPIs.
-func FromTable(state *State, b *board.Board, v table.View, partition int, hooks Hooks) (*VGIC, error) {
+func FromTable(state *State, b *board.Board, v table.View, partition, core int, hooks Hooks) (*VGIC, error) {
 	if partition < 0 || partition >= v.NumPartitions() {
 		return nil, fmt.Errorf("vgic: partition %d does not exist; the table has %d", partition, v.NumPartitions())
 	}
@@ -189,6 +195,7 @@ func FromTable(state *State, b *board.Board, v table.View, partition int, hooks 
 		BoardSPIs: b.GIC.SPIs,
 		SPIs:      spis,
 		PPIs:      []uint32{b.GIC.VirtTimerIRQ, b.GIC.PhysTimerIRQ},
+		Core:      uint32(core),
 	}, hooks)
 	if err != nil {
 		return nil, fmt.Errorf("partition %q: %w", p.Name, err)
@@ -280,15 +287,15 @@ func (g *VGIC) access(registers []register, b *bank, offset uint64, a vdev.Acces
 	if r.write == nil {
 		return 0, true
 	}
-	if !g.state.lock.lock() {
-		g.state.lockTimeouts.Add(1)
+	if g.state.lock.Acquire(g.core) != nil {
+		g.state.lockRefusals.Add(1)
 		return 0, false
 	}
 	changed := r.write(g, b, index, (a.Value&sizeMask)<<shift, sizeMask<<shift)
 	if changed != 0 && r.effect != nil {
 		r.effect(g, b, index, changed)
 	}
-	g.state.lock.unlock()
+	g.state.lock.Release(g.core)
 	return 0, true
 }
 

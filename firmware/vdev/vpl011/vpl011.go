@@ -17,10 +17,12 @@
 package vpl011
 
 import (
+	"fmt"
 	"sync/atomic"
 
 	"github.com/tamavisor/tamavisor/driver/pl011"
 	"github.com/tamavisor/tamavisor/firmware/vdev"
+	"github.com/tamavisor/tamavisor/internal/spin"
 )
 
 // Sizes of the buffers in State.
@@ -113,7 +115,7 @@ var identification = [8]uint8{0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1}
 // The configuration registers are single words read and written
 // atomically; the receive FIFO and the output line are guarded by lock.
 type State struct {
-	lock spinlock
+	lock spin.Lock
 
 	ilpr, ibrd, fbrd, lcrh, cr, ifls, imsc atomic.Uint32
 	// txInterrupt latches TXRIS: set whenever the transmit FIFO becomes
@@ -150,6 +152,7 @@ type LineSink interface {
 // vdev.Device for the UART's 4 KiB register frame.
 type UART struct {
 	state  *State
+	core   uint32 // the physical core of this view: its name as the lock's holder
 	out    LineSink
 	prefix []byte
 	// line is where a finished line is copied to, so that it is written
@@ -159,24 +162,26 @@ type UART struct {
 
 var _ vdev.Device = (*UART)(nil)
 
-// New returns a core's view of state, the virtual UART of the partition
+// New returns core's view of state, the virtual UART of the partition
 // called name, whose output lines go to out. It does not reset state:
 // every core of the partition creates its own view of the same State.
-func New(state *State, name string, out LineSink) *UART {
+func New(state *State, name string, core int, out LineSink) *UART {
 	prefix := make([]byte, 0, len(name)+3)
 	prefix = append(prefix, '[')
 	prefix = append(prefix, name...)
 	prefix = append(prefix, "] "...)
-	return &UART{state: state, out: out, prefix: prefix}
+	return &UART{state: state, core: uint32(core), out: out, prefix: prefix}
 }
 
 // Reset gives the UART the state a guest finds at boot: registers as boot
 // firmware leaves them, FIFO and output line empty. The firmware calls it
 // while none of the partition's vCPUs runs: before the first one starts
-// and when the partition restarts. A lock holder that does not let go
-// within the bounded wait is overruled.
-func (s *State) Reset() {
-	s.lock.lock()
+// and when the partition restarts; core is the caller's. It fails,
+// changing nothing, when a core halted holding the State's lock.
+func (s *State) Reset(core uint32) error {
+	if err := s.lock.Acquire(core); err != nil {
+		return fmt.Errorf("vpl011: %w", err)
+	}
 	s.ilpr.Store(0)
 	s.ibrd.Store(resetIBRD)
 	s.fbrd.Store(resetFBRD)
@@ -189,14 +194,15 @@ func (s *State) Reset() {
 	s.rxWrite.Store(0)
 	s.rx = [RXFIFOSize]byte{} // what was typed for the previous run is gone
 	s.out = outputLine{}
-	s.lock.unlock()
+	s.lock.Release(core)
+	return nil
 }
 
-// Push queues one byte the operator typed for the guest to read. It
-// reports false when the byte was dropped: the FIFO is full, or its lock
-// was not released within the bounded wait.
-func (s *State) Push(b byte) bool {
-	if !s.lock.lock() {
+// Push queues one byte the operator typed for the guest to read; core is
+// the caller's. It reports false when the byte was dropped: the FIFO is
+// full, or a core halted holding its lock.
+func (s *State) Push(core uint32, b byte) bool {
+	if s.lock.Acquire(core) != nil {
 		s.inputDropped.Add(1)
 		return false
 	}
@@ -206,7 +212,7 @@ func (s *State) Push(b byte) bool {
 		s.rx[write%RXFIFOSize] = b
 		s.rxWrite.Store(write + 1)
 	}
-	s.lock.unlock()
+	s.lock.Release(core)
 	if !queued {
 		s.inputDropped.Add(1)
 	}
@@ -230,22 +236,22 @@ func (s *State) Room() int {
 func (s *State) InputDropped() uint64 { return s.inputDropped.Load() }
 
 // OutputDropped counts bytes the guest wrote that never reached a line,
-// because the State's lock was not released within the bounded wait.
+// because a core halted holding the State's lock.
 func (s *State) OutputDropped() uint64 { return s.outputDropped.Load() }
 
-// pop takes the oldest byte of the receive FIFO.
-func (s *State) pop() (byte, bool) {
-	if !s.lock.lock() {
+// pop takes the oldest byte of the receive FIFO for core.
+func (s *State) pop(core uint32) (byte, bool) {
+	if s.lock.Acquire(core) != nil {
 		return 0, false
 	}
 	read, write := s.rxRead.Load(), s.rxWrite.Load()
 	if read == write {
-		s.lock.unlock()
+		s.lock.Release(core)
 		return 0, false
 	}
 	b := s.rx[read%RXFIFOSize]
 	s.rxRead.Store(read + 1)
-	s.lock.unlock()
+	s.lock.Release(core)
 	return b, true
 }
 
@@ -313,7 +319,7 @@ func (u *UART) read(offset uint64) uint32 {
 	case pl011.DR:
 		// An empty FIFO reads as 0 with FR.RXFE set; no error bits,
 		// since input arrives whole.
-		b, _ := s.pop()
+		b, _ := s.pop(u.core)
 		return uint32(b)
 	case rsrECR:
 		return 0
@@ -383,13 +389,13 @@ func (u *UART) write(offset uint64, v uint32) {
 // partition wait only for the copy, never for the physical console.
 func (u *UART) transmit(b byte) {
 	s := u.state
-	if !s.lock.lock() {
+	if s.lock.Acquire(u.core) != nil {
 		s.outputDropped.Add(1)
 		s.txInterrupt.Store(1)
 		return
 	}
 	n, done := s.out.add(b, &u.line)
-	s.lock.unlock()
+	s.lock.Release(u.core)
 	s.txInterrupt.Store(1)
 	if done {
 		u.out.WriteLine(u.prefix, u.line[:n])
@@ -401,7 +407,7 @@ func (u *UART) transmit(b byte) {
 // the guest's last words reach the console.
 func (u *UART) Flush() {
 	s := u.state
-	if !s.lock.lock() {
+	if s.lock.Acquire(u.core) != nil {
 		return
 	}
 	pending := s.out.pending()
@@ -409,7 +415,7 @@ func (u *UART) Flush() {
 	if pending {
 		n = s.out.end(&u.line)
 	}
-	s.lock.unlock()
+	s.lock.Release(u.core)
 	if pending {
 		u.out.WriteLine(u.prefix, u.line[:n])
 	}
