@@ -289,3 +289,55 @@ func pending(expect []*regexp.Regexp, met int) string {
 	}
 	return fmt.Sprintf("console line %d of %d matching /%s/", met+1, len(expect), expect[met])
 }
+
+// Version is an emulator's release.
+type Version struct {
+	Major, Minor, Micro int
+	// Text is the first line of --version.
+	Text string
+}
+
+// MinVersion is the oldest QEMU the project runs on: QEMU 9.1 and later
+// check alignment on Device memory as real cores do, emulate the SMMUv3's
+// stage 2 and the i.MX 8M Plus EVK.
+var MinVersion = Version{Major: 9, Minor: 1}
+
+// AtLeast reports whether v is m or newer.
+func (v Version) AtLeast(m Version) bool {
+	if v.Major != m.Major {
+		return v.Major > m.Major
+	}
+	if v.Minor != m.Minor {
+		return v.Minor > m.Minor
+	}
+	return v.Micro >= m.Micro
+}
+
+func (v Version) String() string { return fmt.Sprintf("%d.%d.%d", v.Major, v.Minor, v.Micro) }
+
+var versionLine = regexp.MustCompile(`^QEMU emulator version (\d+)\.(\d+)(?:\.(\d+))?`)
+
+// ParseVersion reads the output of qemu-system-aarch64 --version.
+func ParseVersion(out string) (Version, error) {
+	first, _, _ := strings.Cut(out, "\n")
+	m := versionLine.FindStringSubmatch(first)
+	if m == nil {
+		return Version{}, fmt.Errorf("%s --version printed %q, not a QEMU version", Binary, first)
+	}
+	v := Version{Text: strings.TrimSpace(first)}
+	fmt.Sscan(m[1], &v.Major)
+	fmt.Sscan(m[2], &v.Minor)
+	if m[3] != "" {
+		fmt.Sscan(m[3], &v.Micro)
+	}
+	return v, nil
+}
+
+// VersionOf runs the emulator at binary for its version.
+func VersionOf(binary string) (Version, error) {
+	out, err := exec.Command(binary, "--version").Output()
+	if err != nil {
+		return Version{}, fmt.Errorf("%s --version: %w", binary, err)
+	}
+	return ParseVersion(string(out))
+}

@@ -129,3 +129,26 @@ func TestTranscriptTimesEachLine(t *testing.T) {
 	assert.GreaterOrEqual(t, res.At[1]-res.At[0], 250*time.Millisecond, "the second line came 0.3 s after the first")
 	assert.Regexp(t, `^\s*\d+\.\d\ds first\n\s*\d+\.\d\ds second\n$`, res.Transcript())
 }
+
+func TestParseVersion(t *testing.T) {
+	v, err := ParseVersion("QEMU emulator version 10.0.2 (Debian 1:10.0.2+ds-2+deb13u1~bpo12+1)\nCopyright (c) 2003-2025 Fabrice Bellard and the QEMU Project developers\n")
+	require.NoError(t, err)
+	assert.Equal(t, Version{10, 0, 2, "QEMU emulator version 10.0.2 (Debian 1:10.0.2+ds-2+deb13u1~bpo12+1)"}, v)
+	assert.True(t, v.AtLeast(MinVersion))
+	old, err := ParseVersion("QEMU emulator version 7.2.19 (Debian 1:7.2+dfsg-7+deb12u16)\n")
+	require.NoError(t, err)
+	assert.False(t, old.AtLeast(MinVersion))
+	for _, tc := range []struct {
+		v    Version
+		want bool
+	}{
+		{Version{Major: 9, Minor: 1}, true},
+		{Version{Major: 9, Minor: 0, Micro: 9}, false},
+		{Version{Major: 9, Minor: 2}, true},
+		{Version{Major: 8, Minor: 9}, false},
+	} {
+		assert.Equal(t, tc.want, tc.v.AtLeast(MinVersion), "%v", tc.v)
+	}
+	_, err = ParseVersion("qemu-img version 10.0.2\n")
+	assert.ErrorContains(t, err, "not a QEMU version")
+}

@@ -111,6 +111,7 @@ func runFailed(t *testing.T, r *qemu.Result, err error) {
 
 // TestMain removes the images the tests built.
 func TestMain(m *testing.M) {
+	testenv.Announce()
 	code := m.Run()
 	os.RemoveAll(filepath.Join(os.TempDir(), fmt.Sprintf("tamavisor-tests-%d", os.Getpid())))
 	os.Exit(code)

@@ -3,7 +3,7 @@
 //	qemu-system-aarch64 -M virt,virtualization=on,gic-version=3,iommu=smmuv3 \
 //	    -cpu cortex-a53 -smp 4 -m 2G
 //
-// Every address and interrupt below is taken from the device tree QEMU 7.2
+// Every address and interrupt below is taken from the device tree QEMU 10.0
 // generates for exactly that command line (dumpdtb=; kept decompiled in the
 // project's reference notes). Interrupt numbers are GIC INTIDs: the device
 // tree's SPI n is INTID 32+n, PPI n is INTID 16+n.
@@ -47,7 +47,7 @@ const (
 	FlashSize     = 0x0800_0000
 	PhysAddrBits  = 40  // Cortex-A53: ID_AA64MMFR0_EL1.PARange = 0b0010
 	NumCPUs       = 4   // -smp 4
-	NumSPIs       = 224 // GICD_TYPER.ITLinesNumber 7: INTIDs up to 255 (read from QEMU 7.2)
+	NumSPIs       = 224 // GICD_TYPER.ITLinesNumber 7: INTIDs up to 255 (read from QEMU 7.2 and 10.0)
 	PageSize      = 0x1000
 	UART0IRQ      = 32 + 1 // interrupts = <0 1 4>
 	RTCIRQ        = 32 + 2

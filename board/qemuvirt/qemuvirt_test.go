@@ -13,12 +13,12 @@ import (
 	"github.com/tamavisor/tamavisor/board"
 )
 
-// The device tree QEMU 7.2 generates for the machine this board describes
+// The device tree QEMU 10.0 generates for the machine this board describes
 // (dumpdtb=, decompiled with dtc). Regenerate it when QEMU changes:
 //
 //	qemu-system-aarch64 -M virt,virtualization=on,gic-version=3,iommu=smmuv3,dumpdtb=virt.dtb \
 //	    -cpu cortex-a53 -smp 4 -m 2G && dtc -I dtb -O dts virt.dtb
-const referenceDTS = "testdata/qemu7.2-virt-gicv3-smmuv3-smp4-2G.dts"
+const referenceDTS = "testdata/qemu10.0-virt-gicv3-smmuv3-smp4-2G.dts"
 
 // node returns the body of the first node whose name starts with prefix.
 func node(t *testing.T, dts, prefix string) string {

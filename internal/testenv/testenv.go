@@ -61,5 +61,39 @@ func RequireQEMUTools(t testing.TB) string {
 	if err != nil {
 		t.Skipf("QEMU test skipped: %v", err)
 	}
+	v, err := qemu.VersionOf(emulator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !v.AtLeast(qemu.MinVersion) {
+		t.Skipf("QEMU test skipped: %s is QEMU %v; the project needs QEMU >= %d.%d "+
+			"(run make deps: on Debian 12 it installs qemu-system-arm from bookworm-backports)",
+			emulator, v, qemu.MinVersion.Major, qemu.MinVersion.Minor)
+	}
 	return emulator
+}
+
+// Announce prints, once per test binary, what the QEMU tests run on (or
+// why they skip): the first line a reader of a test log looks for.
+func Announce() {
+	version, compiler, err := TamagoCompiler()
+	if err != nil {
+		fmt.Println("QEMU tests: " + err.Error())
+		return
+	}
+	if _, err := os.Stat(compiler); err != nil {
+		fmt.Printf("QEMU tests skip: no TamaGo compiler %s at %s\n", version, compiler)
+		return
+	}
+	emulator, err := qemu.LookPath()
+	if err != nil {
+		fmt.Printf("QEMU tests skip: %v\n", err)
+		return
+	}
+	v, err := qemu.VersionOf(emulator)
+	if err != nil {
+		fmt.Printf("QEMU tests: %v\n", err)
+		return
+	}
+	fmt.Printf("QEMU tests on %s (%s), TamaGo compiler %s\n", v.Text, emulator, version)
 }
