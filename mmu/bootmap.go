@@ -1,7 +1,7 @@
 package mmu
 
-// The boot identity map: the one the boot core's entry code turns on before
-// any Go code runs. With SCTLR_EL2.M clear every data access is
+// The boot identity map: the one the hypervisor's boot core, and a guest
+// on guests/el1, turn on in their entry code before any Go code runs. With SCTLR_EL2.M clear every data access is
 // Device-nGnRnE (DDI 0487 D8.2.10 "The effects of disabling an address
 // translation stage"), where unaligned accesses, exclusives and DC ZVA fault
 // (B2.5.2, C5.3 "DC ZVA"); Go code uses all three. So the entry code, in
@@ -22,23 +22,31 @@ const (
 	// BootBlockDevice: a level-1 block of device space, never executable.
 	BootBlockDevice = uint64(descValid|accessed|apRES1|shOuter|xn) | mairIndexDeviceNGnRnE<<attrIndxShift
 
+	// The same in the EL1&0 regime (EL1Stage1): EL0 gets no access.
+	BootBlockNormalEL1 = uint64(descValid|accessed|shInner|uxn) | mairIndexNormal<<attrIndxShift
+	BootBlockDeviceEL1 = uint64(descValid|accessed|shOuter|pxn|uxn) | mairIndexDeviceNGnRnE<<attrIndxShift
+
 	// SCTLREL2Boot is SCTLREL2 without WXN: the RAM blocks are writable
 	// and must stay executable until the real tables are on.
 	SCTLREL2Boot uint64 = sctlrEL2Value &^ sctlrWXN
 )
 
-// BootMap returns the boot identity map's level-1 table for RAM at
-// [ramBase, ramEnd), as the entry code writes it: a block is Normal when it
-// overlaps RAM. The firmware's assembly is the implementation; this is its
-// specification, which the tests walk.
-func BootMap(ramBase, ramEnd uint64) [BootTableEntries]uint64 {
+// BootMap returns the boot identity map's level-1 table in format f
+// (EL2Stage1 or EL1Stage1) for RAM at [ramBase, ramEnd), as the entry code
+// writes it: a block is Normal when it overlaps RAM. The assembly is the
+// implementation; this is its specification, which the tests walk.
+func BootMap(f Format, ramBase, ramEnd uint64) [BootTableEntries]uint64 {
+	normal, device := BootBlockNormal, BootBlockDevice
+	if f == EL1Stage1 {
+		normal, device = BootBlockNormalEL1, BootBlockDeviceEL1
+	}
 	var t [BootTableEntries]uint64
 	for i := range t {
 		pa := uint64(i) << BootBlockShift
 		if pa+1<<BootBlockShift > ramBase && pa < ramEnd {
-			t[i] = pa | BootBlockNormal
+			t[i] = pa | normal
 		} else {
-			t[i] = pa | BootBlockDevice
+			t[i] = pa | device
 		}
 	}
 	return t
@@ -48,6 +56,10 @@ func BootMap(ramBase, ramEnd uint64) [BootTableEntries]uint64 {
 // space and the Cortex-A53's 40-bit physical addresses.
 const BootTCREL2 uint64 = tcrRES1 | (64-39)<<tcrT0SZShift | tcrIRGN0WBWA | tcrORGN0WBWA |
 	tcrSH0Inner | tcrTG04K | 0b010<<tcrPSShift
+
+// BootTCREL1 is TCREL1(39, 40) as a constant, for a guest's entry code.
+const BootTCREL1 uint64 = (64 - 39) | tcrIRGN0WBWA | tcrORGN0WBWA | tcrSH0Inner | tcrTG04K |
+	tcrEL1EPD1 | tcrEL1TG14K | 0b010<<tcrEL1IPSShft
 
 // SCTLR_EL2 bits the entry code tests and clears (DDI 0487 D19.2 SCTLR_EL2).
 const (

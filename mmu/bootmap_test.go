@@ -9,7 +9,7 @@ import (
 
 func TestBootMapBlocks(t *testing.T) {
 	const ramBase, ramEnd = 0x4000_0000, 0xc000_0000 // qemu-virt -m 2G
-	m := BootMap(ramBase, ramEnd)
+	m := BootMap(EL2Stage1, ramBase, ramEnd)
 	cases := []struct {
 		pa   uint64
 		want Attributes
@@ -42,12 +42,24 @@ func TestBootBlocksAreBuilderEncodings(t *testing.T) {
 func TestBootMapRAMNotGiBAligned(t *testing.T) {
 	// RAM from 0x4000_0000 to 0x1_4000_0100: the block holding its last
 	// bytes is Normal too.
-	m := BootMap(0x4000_0000, 0x1_4000_0100)
+	m := BootMap(EL2Stage1, 0x4000_0000, 0x1_4000_0100)
 	for i, want := range map[int]MemoryType{0: DeviceNGnRnE, 1: Normal, 5: Normal, 6: DeviceNGnRnE} {
 		assert.Equal(t, want, Entry(m[i]).Attributes(EL2Stage1).Type, "block %d", i)
 	}
 }
 
-func TestBootTCREL2(t *testing.T) {
+func TestBootTCR(t *testing.T) {
 	assert.Equal(t, TCREL2(39, 40), BootTCREL2)
+	assert.Equal(t, TCREL1(39, 40), BootTCREL1)
+}
+
+// A guest's boot map: RAM read-write-execute at EL1 and nothing at EL0,
+// devices never executable.
+func TestBootMapEL1(t *testing.T) {
+	m := BootMap(EL1Stage1, 0x7000_0000, 0x7400_0000)
+	assert.Equal(t, Attributes{Type: Normal, Perm: Read | Write | Execute}, Entry(m[1]).Attributes(EL1Stage1))
+	assert.Equal(t, MMIO, Entry(m[0]).Attributes(EL1Stage1))
+	assert.Equal(t, Entry(BootBlockDeviceEL1), el1Leaf(0, 1, MMIO))
+	assert.Equal(t, Entry(BootBlockNormalEL1), el1Leaf(0, 1, RWData)&^pxn)
+	assert.Equal(t, uint64(0x4000_0000), Entry(m[1]).Addr())
 }

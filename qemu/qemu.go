@@ -43,6 +43,16 @@ var profiles = map[string]Profile{
 			"-cpu", "cortex-a53", "-smp", "4", "-m", "2G",
 		},
 	},
+	// The same machine without EL2: QEMU enters an ELF at EL1, where a
+	// guest runs natively (its baseline, and its own boot checked
+	// without the hypervisor).
+	"qemu-virt-el1": {
+		Board: "qemu-virt",
+		Machine: []string{
+			"-M", "virt,gic-version=3",
+			"-cpu", "cortex-a53", "-smp", "4", "-m", "2G",
+		},
+	},
 }
 
 // ProfileFor returns the machine profile of a board.

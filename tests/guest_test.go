@@ -1,11 +1,17 @@
 package tests
 
 import (
+	"context"
 	"encoding/binary"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/tamavisor/tamavisor/qemu"
 )
 
 // AArch64 instructions for tiny raw guests (DDI 0487 C6.2).
@@ -195,4 +201,30 @@ partitions:
 		expect = append(expect, `^\[(left|right)\] (left partition speaking, one whole line|right partition speaking, another whole line)$`)
 	}
 	bootConfig(t, config, files, expect...)
+}
+
+// TestQEMUGuestsNativeAtEL1 boots the demo's bare-metal guests without
+// the hypervisor, entered at EL1 with the MMU off: each turns its MMU on
+// before any Go code runs (with it off, QEMU >= 9.1 faults Go's unaligned
+// accesses to Device memory, as real cores do).
+func TestQEMUGuestsNativeAtEL1(t *testing.T) {
+	binary := requireQEMUTools(t)
+	guests := requireGuests(t)
+	profile, err := qemu.ProfileFor("qemu-virt-el1")
+	require.NoError(t, err)
+	for name, expect := range map[string][]string{
+		"ecu.elf":    {`^ecu: up at EL1, ram 0x70000000\+64MiB`, `^ecu: heartbeat 2 loops=\d+ worst-jitter=\d+us canary=ok$`},
+		"attack.elf": {`^attack: up at EL1`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			o := qemu.Options{Image: filepath.Join(guests, name), Timeout: bootTimeout}
+			for _, e := range expect {
+				o.Expect = append(o.Expect, regexp.MustCompile(e))
+			}
+			r, err := qemu.Run(context.Background(), binary, profile, o)
+			if err != nil {
+				runFailed(t, r, err)
+			}
+		})
+	}
 }

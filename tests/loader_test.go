@@ -77,7 +77,7 @@ func cachesOnLoader(entry uint64) []byte {
 	for i, w := range code {
 		binary.LittleEndian.PutUint32(out[4*i:], w)
 	}
-	table := mmu.BootMap(qemuvirt.RAMBase, qemuvirt.RAMBase+qemuvirt.RAMSize)
+	table := mmu.BootMap(mmu.EL2Stage1, qemuvirt.RAMBase, qemuvirt.RAMBase+qemuvirt.RAMSize)
 	for i, e := range table {
 		binary.LittleEndian.PutUint64(out[mmu.PageSize+8*i:], e)
 	}

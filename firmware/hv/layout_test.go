@@ -264,7 +264,7 @@ func TestBootTable(t *testing.T) {
 			require.False(t, ok && tr.PA == page, "core %d maps the boot map at %#x", core, va)
 		}
 	}
-	boot := mmu.BootMap(qemuvirt.RAMBase, qemuvirt.RAMBase+qemuvirt.RAMSize)
+	boot := mmu.BootMap(mmu.EL2Stage1, qemuvirt.RAMBase, qemuvirt.RAMBase+qemuvirt.RAMSize)
 	for _, pa := range []uint64{0x4000_0000, 0x4020_1000, 0x4021_0000, 0x41ff_fff0, 0x4200_0000, 0x45c0_1000, page, 0x4800_0000, 0x5000_0000, 0xbfff_fff8} {
 		e := mmu.Entry(boot[pa>>mmu.BootBlockShift])
 		assert.Equal(t, pa&^(1<<mmu.BootBlockShift-1), e.Addr(), "%#x", pa)

@@ -4,15 +4,19 @@
 #include "textflag.h"
 
 // Go's assembler knows every EL1 system register and instruction used here
-// and in vectors_el1.s (MSR and MRS of *_EL1, TLBI VMALLE1, HVC, SMC,
-// FSTPQ), so nothing needs a WORD encoding.
+// and in vectors_el1.s (MSR and MRS of *_EL1, TLBI VMALLE1, DC IVAC, HVC,
+// SMC, FSTPQ), so nothing needs a WORD encoding.
 
 // cpuinit is the program's first instruction (the ELF entry, through the
 // runtime's rt0), entered at EL1 with the MMU off and x0 = the address of
 // the partition's device tree. It keeps x0, lets Go use FP/SIMD, puts
-// SCTLR_EL1 in a known state, installs the vectors, sets the stack below
-// the exception stack and starts the Go runtime, whose Hwinit0 checks the
-// exception level and turns the MMU on.
+// SCTLR_EL1 in a known state, installs the vectors, and turns the MMU on
+// with the boot identity map (mmu.BootMap, at BootMapPage) before any Go
+// code runs: with the MMU off every data access is to Device memory, where
+// the unaligned accesses, exclusives and DC ZVA of Go code fault (DDI 0487
+// B2.5.2). Then it sets the stack below the exception stack and starts the
+// Go runtime, whose Hwinit0 checks the exception level and moves to the
+// guest's own tables.
 TEXT cpuinit(SB),NOSPLIT|NOFRAME,$0
 	MOVD	$·bootArgument(SB), R1
 	MOVD	R0, (R1)
@@ -27,6 +31,49 @@ TEXT cpuinit(SB),NOSPLIT|NOFRAME,$0
 	MSR	R0, VBAR_EL1
 	ISB	$15
 
+	// The boot map, with aligned 8-byte stores, in the RAM's first page;
+	// invalidated before and after (the walk is cacheable).
+	MOVD	runtime∕goos·RamStart(SB), R5
+	MOVD	runtime∕goos·RamSize(SB), R6
+	ADD	R5, R6, R6
+	MOVD	R5, R0
+	BL	invalidatePage<>(SB)
+	MOVD	$const_bootBlockNormal, R7
+	MOVD	$const_bootBlockDevice, R8
+	MOVD	$0, R2
+bootEntry:
+	LSL	$const_bootBlockShift, R2, R3	// the block's PA = VA
+	ADD	$const_bootBlockSize, R3, R4	// its end
+	CMP	R5, R4
+	BLS	bootDevice			// ends at or below RAM's start
+	CMP	R6, R3
+	BHS	bootDevice			// starts at or above RAM's end
+	ORR	R7, R3, R3
+	B	bootStore
+bootDevice:
+	ORR	R8, R3, R3
+bootStore:
+	MOVD	R3, (R5)(R2<<3)
+	ADD	$1, R2, R2
+	CMP	$const_bootTableEntries, R2
+	BLT	bootEntry
+	DSB	$15
+	MOVD	R5, R0
+	BL	invalidatePage<>(SB)
+
+	MOVD	$const_bootMAIR, R0
+	MSR	R0, MAIR_EL1
+	MOVD	$const_bootTCR, R0
+	MSR	R0, TCR_EL1
+	MSR	R5, TTBR0_EL1
+	ISB	$15
+	TLBI	VMALLE1
+	DSB	$15
+	ISB	$15
+	MOVD	$const_bootSCTLR, R0
+	MSR	R0, SCTLR_EL1
+	ISB	$15
+
 	MOVD	runtime∕goos·RamStart(SB), R1
 	MOVD	runtime∕goos·RamSize(SB), R2
 	ADD	R2, R1, R1
@@ -35,23 +82,46 @@ TEXT cpuinit(SB),NOSPLIT|NOFRAME,$0
 	MOVD	R1, RSP
 	B	_rt0_tamago_start(SB)
 
-// func enableMMU(ttbr0, tcr, mair, sctlr uint64)
-// Translation registers first, then a full TLB invalidate, then
-// SCTLR_EL1.M, each step completed by a barrier before the next (DDI 0487
-// D8, "Synchronization requirements" of the translation system registers).
-TEXT ·enableMMU(SB),NOSPLIT,$0-32
-	MOVD	mair+16(FP), R0
-	MSR	R0, MAIR_EL1
-	MOVD	tcr+8(FP), R0
-	MSR	R0, TCR_EL1
-	MOVD	ttbr0+0(FP), R0
-	MSR	R0, TTBR0_EL1
+// invalidatePage<> invalidates the data cache lines of the page at R0 (DC
+// IVAC by the smallest line size, CTR_EL0.DminLine). Uses R0-R4.
+TEXT invalidatePage<>(SB),NOSPLIT|NOFRAME,$0
+	ADD	$4096, R0, R2
+	MRS	CTR_EL0, R1
+	UBFX	$16, R1, $4, R1
+	MOVD	$4, R3
+	LSL	R1, R3, R3
+invalidateLine:
+	DC	IVAC, R0
+	ADD	R3, R0, R0
+	CMP	R2, R0
+	BLO	invalidateLine
+	DSB	$15
+	RET
+
+// func loadTables(ttbr0, tcr, mair, sctlr uint64)
+// Moves from the boot map to the guest's own tables, which map the same
+// addresses with other block sizes and attributes: break-before-make by
+// turning the MMU off around the change (DDI 0487 D8.14). With M clear
+// nothing is translated, these instructions are fetched from the same,
+// identity-mapped addresses, and no data is accessed until M is set.
+TEXT ·loadTables(SB),NOSPLIT,$0-32
+	MOVD	ttbr0+0(FP), R1
+	MOVD	tcr+8(FP), R2
+	MOVD	mair+16(FP), R3
+	MOVD	sctlr+24(FP), R4
+	DSB	$15
+	MRS	SCTLR_EL1, R0
+	BIC	$1, R0, R0		// M
+	MSR	R0, SCTLR_EL1
+	ISB	$15
+	MSR	R3, MAIR_EL1
+	MSR	R2, TCR_EL1
+	MSR	R1, TTBR0_EL1
 	ISB	$15
 	TLBI	VMALLE1
 	DSB	$15
 	ISB	$15
-	MOVD	sctlr+24(FP), R0
-	MSR	R0, SCTLR_EL1
+	MSR	R4, SCTLR_EL1
 	ISB	$15
 	RET
 

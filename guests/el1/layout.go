@@ -40,7 +40,7 @@ func (e ImageError) Error() string { return string(e) }
 const (
 	ErrTextOutsideRAM ImageError = "the program's text is not inside its RAM: link it with -T inside the partition's memory (the Makefile's guest-elfs targets)"
 	ErrTextMisaligned ImageError = "the program's text is not page aligned: link it with -T at a 4 KiB boundary and -R 0x1000"
-	ErrNoTablePool    ImageError = "no room for translation tables below the text: link the text at least 3 pages above the RAM start"
+	ErrNoTablePool    ImageError = "no room for translation tables below the text: link the text at least 4 pages above the RAM start"
 	ErrImageTooLarge  ImageError = "the program leaves less than 4 MiB of its RAM for heap and stacks: give the partition more memory"
 	ErrImageOrder     ImageError = "the program's segments are not in the order text, rodata, data: build it with the TamaGo linker flags of the Makefile"
 )
@@ -65,10 +65,16 @@ func (l *Layout) add(r mmu.Region) {
 	}
 }
 
+// BootMapPage is where cpuinit writes the boot identity map
+// (mmu.BootMap) it runs on until Hwinit0 has built the guest's tables: the
+// RAM's first page, which the guest's own tables leave unmapped.
+func BootMapPage(ram board.Region) uint64 { return ram.Base }
+
 // TablePool returns the physical range that holds the guest's translation
-// tables: from the RAM start up to the page of ELF headers below the text.
+// tables: from the page after the boot map up to the page of ELF headers
+// below the text.
 func TablePool(img Image, ram board.Region) (base, end uint64) {
-	return ram.Base, img.TextStart - mmu.PageSize
+	return ram.Base + mmu.PageSize, img.TextStart - mmu.PageSize
 }
 
 // Build makes l the identity map a guest starts with: its table pool
@@ -84,8 +90,9 @@ func (l *Layout) Build(img Image, ram board.Region, uart uint64) error {
 		return ErrTextMisaligned
 	case img.TextStart < ram.Base || img.TextStart >= ram.End():
 		return ErrTextOutsideRAM
-	case img.TextStart-ram.Base < 3*mmu.PageSize:
-		// One page of ELF headers and at least two of tables.
+	case img.TextStart-ram.Base < 4*mmu.PageSize:
+		// The boot map, at least two pages of tables and one of ELF
+		// headers.
 		return ErrNoTablePool
 	case img.TextEnd < img.TextStart || img.DataStart < img.TextEnd || img.End < img.DataStart:
 		return ErrImageOrder

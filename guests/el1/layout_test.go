@@ -38,7 +38,7 @@ func TestLayoutBuild(t *testing.T) {
 			name: "ecu",
 			img:  ecuImage, ram: ecuRAM, uart: 0x0900_0000,
 			want: []region{
-				{"tables", 0x7000_0000, 0xf000, mmu.RWData},
+				{"tables", 0x7000_1000, 0xe000, mmu.RWData},
 				{"text", 0x7001_0000, 0x96000, mmu.Text},
 				{"rodata", 0x700a_6000, 0xd1000, mmu.ROData},
 				{"data", 0x7017_7000, 0x73e0_0000 - 0x7017_7000, mmu.RWData},
@@ -49,7 +49,7 @@ func TestLayoutBuild(t *testing.T) {
 			name: "console register inside its page",
 			img:  Image{TextStart: 0x4_0000, TextEnd: 0x5_0000, DataStart: 0x5_0000, End: 0x6_0000}, ram: board.Region{Base: 0, Size: 16 << 20}, uart: 0x1c09_0018,
 			want: []region{
-				{"tables", 0, 0x3_f000, mmu.RWData},
+				{"tables", 0x1000, 0x3_e000, mmu.RWData},
 				{"text", 0x4_0000, 0x1_0000, mmu.Text},
 				{"data", 0x5_0000, (16 << 20) - 0x5_0000, mmu.RWData},
 				{"console", 0x1c09_0000, 0x1000, mmu.MMIO},
@@ -58,7 +58,7 @@ func TestLayoutBuild(t *testing.T) {
 		{name: "text not page aligned", img: Image{TextStart: 0x7001_0800, TextEnd: 0x7002_0000, DataStart: 0x7003_0000, End: 0x7004_0000}, ram: ecuRAM, error: ErrTextMisaligned},
 		{name: "text below RAM", img: Image{TextStart: 0x6fff_0000, TextEnd: 0x7002_0000, DataStart: 0x7003_0000, End: 0x7004_0000}, ram: ecuRAM, error: ErrTextOutsideRAM},
 		{name: "text above RAM", img: Image{TextStart: 0x73e0_0000, TextEnd: 0x73e1_0000, DataStart: 0x73e2_0000, End: 0x73e3_0000}, ram: ecuRAM, error: ErrTextOutsideRAM},
-		{name: "two pages below text", img: Image{TextStart: 0x7000_2000, TextEnd: 0x7002_0000, DataStart: 0x7003_0000, End: 0x7004_0000}, ram: ecuRAM, error: ErrNoTablePool},
+		{name: "three pages below text", img: Image{TextStart: 0x7000_3000, TextEnd: 0x7002_0000, DataStart: 0x7003_0000, End: 0x7004_0000}, ram: ecuRAM, error: ErrNoTablePool},
 		{name: "segments out of order", img: Image{TextStart: 0x7001_0000, TextEnd: 0x7003_0000, DataStart: 0x7002_0000, End: 0x7004_0000}, ram: ecuRAM, error: ErrImageOrder},
 		{name: "data on the text's last page", img: Image{TextStart: 0x7001_0000, TextEnd: 0x7002_0800, DataStart: 0x7002_0c00, End: 0x7004_0000}, ram: ecuRAM, error: ErrImageOrder},
 		{name: "no room for heap", img: Image{TextStart: 0x7001_0000, TextEnd: 0x7002_0000, DataStart: 0x7003_0000, End: 0x73a1_0000}, ram: ecuRAM, error: ErrImageTooLarge},
@@ -111,7 +111,8 @@ func TestGuestTables(t *testing.T) {
 			later: []mmu.Region{{Name: "device tree", VA: 0x73e0_0000, PA: 0x73e0_0000, Size: 0x2000, Attr: mmu.ROData}},
 			want: []translation{
 				{va: 0},
-				{va: 0x7000_0000, mapped: true, attr: mmu.RWData},
+				{va: 0x7000_0000}, // the boot map
+				{va: 0x7000_1000, mapped: true, attr: mmu.RWData},
 				{va: 0x7000_e000, mapped: true, attr: mmu.RWData},
 				{va: 0x7000_f000}, // ELF headers
 				{va: 0x7001_0000, mapped: true, attr: mmu.Text},

@@ -20,7 +20,7 @@ import (
 var runtimeRAMStackOffset uint = ExceptionStackSize
 
 // Defined in boot_el1.s.
-func enableMMU(ttbr0, tcr, mair, sctlr uint64)
+func loadTables(ttbr0, tcr, mair, sctlr uint64)
 func imageBounds() (text, etext, noptrdata, end uint64)
 func runtimeRAM() (start, size uint64)
 func currentEL() uint64
@@ -94,8 +94,8 @@ type fpState struct {
 	FPSR uint64
 }
 
-// hwinit0 runs before the Go runtime initializes, with the MMU off: it
-// builds the guest's stage-1 tables and turns the MMU and caches on. It
+// hwinit0 runs before the Go runtime initializes, on the boot map cpuinit
+// turned on: it builds the guest's stage-1 tables and moves to them. It
 // must not allocate, and package initializers have not run yet, so it only
 // uses constants and statically initialized data.
 //
@@ -152,7 +152,7 @@ func hwinit0() {
 		console.WriteString("; halting\n")
 		haltForever()
 	}
-	enableMMU(tables.Root(), mmu.TCREL1(VABits, IPABits), mmu.MAIR, sctlrEL1On)
+	loadTables(tables.Root(), mmu.TCREL1(VABits, IPABits), mmu.MAIR, sctlrEL1On)
 }
 
 func writeRegion(r board.Region) {

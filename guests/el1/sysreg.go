@@ -1,6 +1,9 @@
 package el1
 
-import "github.com/tamavisor/tamavisor/board/qemuvirt"
+import (
+	"github.com/tamavisor/tamavisor/board/qemuvirt"
+	"github.com/tamavisor/tamavisor/mmu"
+)
 
 // The board the guests run on. The console is the PL011 Tamavisor
 // emulates for a partition with `console: virtual`, at the board UART's
@@ -41,4 +44,20 @@ const (
 	// make unaligned accesses to normal memory); EL0 gets nothing extra.
 	sctlrEL1On = sctlrEL1RES1 | sctlrEL1M | sctlrEL1C | sctlrEL1SA | sctlrEL1SA0 |
 		sctlrEL1I | sctlrEL1nTWI | sctlrEL1nTWE | sctlrEL1WXN
+)
+
+// The boot identity map cpuinit writes and turns on (mmu.BootMap in the
+// EL1&0 format), as constants for boot_el1.s; its RAM blocks are those
+// overlapping the runtime's RAM, and it sits at BootMapPage.
+const (
+	bootTableEntries = mmu.BootTableEntries
+	bootBlockShift   = mmu.BootBlockShift
+	bootBlockSize    = 1 << mmu.BootBlockShift
+	bootBlockNormal  = mmu.BootBlockNormalEL1
+	bootBlockDevice  = mmu.BootBlockDeviceEL1
+	bootMAIR         = mmu.MAIR
+	bootTCR          = mmu.BootTCREL1
+	// bootSCTLR is sctlrEL1On without WXN: the RAM blocks are writable
+	// and hold the text.
+	bootSCTLR = sctlrEL1On &^ sctlrEL1WXN
 )
