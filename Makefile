@@ -61,7 +61,8 @@ vet:
 		echo "skipped: vet of the firmware for the target (no TamaGo compiler at $(TAMAGO_GO))"; \
 	fi
 
-# Installs the Debian packages the build and tests use (QEMU >= 9.1, dtc)
+# Installs the Debian packages the build and tests use (QEMU >= 9.1, dtc,
+# minisign)
 # when run as root, else says how; qemu/deps.sh says why each is needed.
 deps:
 	@bash qemu/deps.sh

@@ -5,6 +5,8 @@
 #                                its imx8mp-evk machine and alignment checks
 #                                on Device memory, as real cores do
 #   dtc                          (device-tree-compiler)
+#   minisign                     (minisign): the tests check that signatures
+#                                interoperate with the minisign command
 #
 # Run as root with apt-get, it installs what is missing. Debian 12 ships
 # QEMU 7.2, so there it adds the bookworm-backports suite (same mirror and
@@ -29,21 +31,22 @@ qemu_new_enough() {
 }
 
 need_qemu=0
-need_dtc=0
+others=()
 qemu_new_enough || need_qemu=1
-command -v dtc >/dev/null 2>&1 || need_dtc=1
-[ $need_qemu = 0 ] && [ $need_dtc = 0 ] && exit 0
+command -v dtc >/dev/null 2>&1 || others+=(device-tree-compiler)
+command -v minisign >/dev/null 2>&1 || others+=(minisign)
+[ $need_qemu = 0 ] && [ ${#others[@]} = 0 ] && exit 0
 
 . /etc/os-release 2>/dev/null || true
 codename=${VERSION_CODENAME:-}
 
 hint() {
-	echo "QEMU >= $min_major.$min_minor and dtc are needed (found QEMU: $(qemu_version || true) ${1:-})." >&2
+	echo "QEMU >= $min_major.$min_minor, dtc and minisign are needed (found QEMU: $(qemu_version || true) ${1:-})." >&2
 	if [ "$codename" = bookworm ]; then
 		echo "On Debian 12 QEMU 10 comes from bookworm-backports: add that suite to apt's sources, then" >&2
-		echo "  apt-get install -t bookworm-backports qemu-system-arm device-tree-compiler" >&2
+		echo "  apt-get install -t bookworm-backports qemu-system-arm; apt-get install device-tree-compiler minisign" >&2
 	else
-		echo "Install them with: apt-get install qemu-system-arm device-tree-compiler" >&2
+		echo "Install them with: apt-get install qemu-system-arm device-tree-compiler minisign" >&2
 		echo "(Debian 13 and Ubuntu 24.10 or newer have QEMU >= 9.1 in their main archive)" >&2
 	fi
 	exit 1
@@ -84,11 +87,13 @@ if [ $need_qemu = 1 ] && [ "$codename" = bookworm ]; then
 	apt_install_opts=(-t bookworm-backports)
 fi
 
-pkgs=()
-[ $need_qemu = 1 ] && pkgs+=(qemu-system-arm)
-[ $need_dtc = 1 ] && pkgs+=(device-tree-compiler)
-echo "installing: ${pkgs[*]}"
+echo "installing:$([ $need_qemu = 1 ] && echo " qemu-system-arm") ${others[*]}"
 apt-get update -qq
-apt-get install -y -qq "${apt_install_opts[@]}" "${pkgs[@]}" >/dev/null
+if [ $need_qemu = 1 ]; then
+	apt-get install -y -qq "${apt_install_opts[@]}" qemu-system-arm >/dev/null
+fi
+if [ ${#others[@]} -gt 0 ]; then
+	apt-get install -y -qq "${others[@]}" >/dev/null
+fi
 qemu_new_enough || hint "(after installing)"
 echo "QEMU $(qemu_version)"
