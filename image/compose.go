@@ -22,9 +22,9 @@ const maxHypervisorSegments = 16
 func PayloadBase(b *board.Board) uint64 { return b.Hypervisor.Memory.End() }
 
 // PayloadOffset returns where the payload starts inside the payload
-// segment, after a partition table of tableLength bytes: at the next 4 KiB
-// boundary.
-func PayloadOffset(tableLength uint64) uint64 { return alignUp(tableLength, PageSize) }
+// segment, after a partition table of tableLength bytes and the room for
+// its signature (table.PayloadOffset).
+func PayloadOffset(tableLength uint64) uint64 { return table.PayloadOffset(tableLength) }
 
 // Compose returns the image that boots hypervisorELF (the firmware as
 // make firmware links it) with the partition table tbl (exactly the bytes
@@ -40,6 +40,13 @@ func PayloadOffset(tableLength uint64) uint64 { return alignUp(tableLength, Page
 // a base that is not 4 KiB aligned; and a hypervisor segment that overlaps
 // the payload segment.
 func Compose(hypervisorELF, tbl, payload []byte, base uint64) ([]byte, error) {
+	return ComposeSigned(hypervisorELF, tbl, payload, base, "")
+}
+
+// ComposeSigned is Compose with signature, a minisign signature file over
+// tbl, in the payload segment's signature block ("" leaves it zero).
+// Whether it verifies is the signer's business and the firmware's check.
+func ComposeSigned(hypervisorELF, tbl, payload []byte, base uint64, signature string) ([]byte, error) {
 	hv, err := readExecutable(hypervisorELF)
 	if err != nil {
 		return nil, fmt.Errorf("hypervisor ELF: %w", err)
@@ -76,6 +83,13 @@ func Compose(hypervisorELF, tbl, payload []byte, base uint64) ([]byte, error) {
 
 	data := make([]byte, size)
 	copy(data, tbl)
+	if signature != "" {
+		block, err := table.SignatureBlock(signature)
+		if err != nil {
+			return nil, err
+		}
+		copy(data[table.SignatureOffset(uint64(len(tbl))):], block)
+	}
 	copy(data[PayloadOffset(uint64(len(tbl))):], payload)
 	segments := append(hv.loads[:len(hv.loads):len(hv.loads)], loadSegment{
 		Segment: Segment{Vaddr: base, Paddr: base, Filesz: size, Memsz: size, Flags: elf.PF_R},

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tamavisor/tamavisor/board/qemuvirt"
+	"github.com/tamavisor/tamavisor/internal/minisign"
 	"github.com/tamavisor/tamavisor/partition/table"
 )
 
@@ -32,9 +33,9 @@ func TestPayloadBase(t *testing.T) {
 func TestPayloadOffset(t *testing.T) {
 	for _, tc := range []struct{ tableLength, want uint64 }{
 		{table.HeaderSize, 0x1000},
-		{0xfff, 0x1000},
-		{0x1000, 0x1000},
-		{0x1001, 0x2000},
+		{0xc00, 0x1000}, // the table, then the signature's 1 KiB
+		{0xc01, 0x2000},
+		{0x1000, 0x2000},
 	} {
 		assert.Equal(t, tc.want, PayloadOffset(tc.tableLength), "table of %#x bytes", tc.tableLength)
 	}
@@ -436,4 +437,33 @@ func encodeWithPayloadClamped(t *testing.T, tbl *table.Table) (encoded, payload 
 	encoded, err := table.Encode(tbl)
 	require.NoError(t, err)
 	return encoded, payload[:tbl.PayloadSize]
+}
+
+// A signature travels in the payload segment's signature block and Open
+// finds it; an unsigned image has none.
+func TestComposeSignedRoundTrip(t *testing.T) {
+	tbl, payload := demoInputs(t)
+	const sig = "untrusted comment: u\nRWQ=\ntrusted comment: t\nAAA=\n"
+	out, err := ComposeSigned(hypervisorELF(), tbl, payload, qemuVirtBase, sig)
+	require.NoError(t, err)
+	img, err := Open(out)
+	require.NoError(t, err)
+	assert.Equal(t, sig, img.Signature)
+	assert.Equal(t, payload, img.Payload)
+	assert.Equal(t, tbl, img.SignedSegment()[:len(tbl)])
+
+	plain, err := Compose(hypervisorELF(), tbl, payload, qemuVirtBase)
+	require.NoError(t, err)
+	img, err = Open(plain)
+	require.NoError(t, err)
+	assert.Empty(t, img.Signature)
+}
+
+// The fixture hypervisor has no symbol table and no trust slot: Trust
+// refuses it, TrustedKey says it checks no signature.
+func TestTrustNeedsTheFirmwaresSlot(t *testing.T) {
+	_, err := Trust(hypervisorELF(), minisign.PublicKey{})
+	assert.ErrorContains(t, err, "no symbol table to find the trust slot in")
+	_, _, err = TrustedKey(hypervisorELF())
+	assert.ErrorIs(t, err, ErrNoTrustSlot)
 }

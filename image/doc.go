@@ -21,7 +21,10 @@
 //
 //	offset         bytes
 //	0              the partition table (partition/table), Header.TotalLength long
-//	TotalLength    zero, up to the next 4 KiB boundary (PayloadOffset)
+//	TotalLength    (rounded up to 8) the signature block, table.SignatureRoom
+//	               long: a minisign signature over the table, or zeros
+//	               (partition/table signature.go, docs/signing.md)
+//	               then zero, up to the next 4 KiB boundary (PayloadOffset)
 //	PayloadOffset  the payload, Header.PayloadSize long: the guest images,
 //	               which the table's image records index by offset
 //

@@ -29,7 +29,16 @@ type Image struct {
 	// PayloadBase is the physical (= virtual) address of the payload
 	// segment, where the firmware finds the table.
 	PayloadBase uint64
+	// Signature is the minisign signature file over the table that the
+	// payload segment carries; "" when it is unsigned.
+	Signature string
+
+	segment []byte // the whole payload segment
 }
+
+// SignedSegment returns the payload segment's bytes, table and signature
+// block first, as table.CheckSignature takes them.
+func (img *Image) SignedSegment() []byte { return img.segment }
 
 // Open reads the image elfBytes: it checks that it is an AArch64 ELF64
 // executable, finds the payload segment (the SectionName section or,
@@ -69,13 +78,26 @@ func Open(elfBytes []byte) (*Image, error) {
 		return img, fmt.Errorf("payload segment at %#x: %#x bytes, but the partition table (%#x bytes, padded to %#x) and its payload (%#x bytes) make %#x; the image is damaged, rebuild it with tamavisor build CONFIG",
 			segment.Vaddr, len(segment.data), v.Len(), payloadOffset, v.PayloadSize(), payloadOffset+v.PayloadSize())
 	}
+	sig, err := table.FindSignature(segment.data, uint64(v.Len()))
+	switch {
+	case err == nil:
+		img.Signature = sig
+	case !errors.Is(err, table.ErrNoSignature):
+		return img, fmt.Errorf("payload segment at %#x: %w; the image is damaged, rebuild it with tamavisor build CONFIG", segment.Vaddr, err)
+	}
+	sigStart := int(table.SignatureOffset(uint64(v.Len())))
 	for at := v.Len(); at < int(payloadOffset); at++ {
+		if at == sigStart && img.Signature != "" {
+			at += table.SignatureRoom - 1 // the block is the signature's
+			continue
+		}
 		if segment.data[at] != 0 {
 			return img, fmt.Errorf("payload segment at %#x: byte %#x between the partition table and the payload is %#x, not zero; the image is damaged, rebuild it with tamavisor build CONFIG",
 				segment.Vaddr, at, segment.data[at])
 		}
 	}
 	img.Table = v
+	img.segment = segment.data
 	img.Payload = segment.data[payloadOffset:]
 	img.PayloadBase = segment.Paddr
 	return img, nil

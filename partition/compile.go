@@ -860,10 +860,11 @@ func (cc *compiler) addImage(partition string, owner uint32, img bootImage) {
 }
 
 // payloadSegment returns the physical range of the image's payload
-// segment for a table of tableLength bytes: the table, zeros to 4 KiB,
-// the payload, right after the board's hypervisor memory.
+// segment for a table of tableLength bytes: the table, its signature
+// block, zeros to 4 KiB, the payload, right after the board's hypervisor
+// memory.
 func (cc *compiler) payloadSegment(tableLength uint64) board.Region {
-	return board.Region{Base: cc.b.Hypervisor.Memory.End(), Size: alignUp(tableLength, payloadAlign) + uint64(len(cc.out.Payload))}
+	return board.Region{Base: cc.b.Hypervisor.Memory.End(), Size: table.PayloadOffset(tableLength) + uint64(len(cc.out.Payload))}
 }
 
 // hypervisorRoom checks that the config's hypervisor memory reaches over

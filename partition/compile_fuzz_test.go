@@ -70,7 +70,7 @@ func checkCompiled(t *testing.T, c *Config, out *Compiled) {
 	if err != nil || !bytes.Equal(again, encoded) {
 		t.Fatalf("the decoded table encodes differently (error %v)", err)
 	}
-	segment := make([]byte, alignUp(uint64(len(encoded)), payloadAlign))
+	segment := make([]byte, table.PayloadOffset(uint64(len(encoded))))
 	copy(segment, encoded)
 	segment = append(segment, out.Payload...)
 	b := qemuvirt.Board

@@ -28,8 +28,13 @@ func buildCommand(args []string, stdout, stderr io.Writer) int {
 	flags.SetOutput(stderr)
 	output := flags.String("o", "", "the image to write (required)")
 	hypervisor := flags.String("hypervisor", defaultHypervisor, "the hypervisor firmware, as built by make firmware")
+	var sign signing
+	flags.StringVar(&sign.secretKey, "sign", "", "sign the partition table with this minisign secret key (tamavisor keygen, or minisign -G)")
+	flags.StringVar(&sign.trust, "trust", "", "compile this minisign public key into the firmware: it then boots only tables that key signed")
+	flags.StringVar(&sign.comment, "comment", "", "the signature's trusted comment (default: a timestamp and the config's name)")
+	sign.password = passwordFromTerminal(os.Stdin, stderr)
 	flags.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tamavisor build CONFIG -o IMAGE [-hypervisor FILE]")
+		fmt.Fprintln(stderr, "usage: tamavisor build CONFIG -o IMAGE [-hypervisor FILE] [-sign KEY] [-trust KEY.pub]")
 		fmt.Fprintln(stderr, "\nValidates CONFIG, compiles it into a partition table with a device tree per")
 		fmt.Fprintln(stderr, "guest, and writes one ELF image holding the hypervisor, the table and every guest")
 		fmt.Fprintln(stderr, "image. QEMU loads it with -kernel, U-Boot with bootelf.")
@@ -47,7 +52,7 @@ func buildCommand(args []string, stdout, stderr io.Writer) int {
 		flags.Usage()
 		return 2
 	}
-	b, err := buildImage(configs[0], *hypervisor)
+	b, err := buildImage(configs[0], *hypervisor, sign)
 	if err != nil {
 		printConfigError(stderr, "build", err)
 		return 1
@@ -69,7 +74,7 @@ type built struct {
 
 // buildImage loads and compiles a config and composes the image with the
 // hypervisor at hypervisorPath.
-func buildImage(configPath, hypervisorPath string) (*built, error) {
+func buildImage(configPath, hypervisorPath string, sign signing) (*built, error) {
 	cfg, err := partition.Load(configPath)
 	if err != nil {
 		return nil, err
@@ -89,16 +94,23 @@ func buildImage(configPath, hypervisorPath string) (*built, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encoding the partition table: %w", err)
 	}
+	signature, hypervisor, err := sign.apply(configPath, encoded, hypervisor)
+	if err != nil {
+		return nil, err
+	}
 	base := image.PayloadBase(cfg.Board)
-	img, err := image.Compose(hypervisor, encoded, compiled.Payload, base)
+	img, err := image.ComposeSigned(hypervisor, encoded, compiled.Payload, base, signature)
 	if err != nil {
 		return nil, fmt.Errorf("composing the image: %w", err)
 	}
-	return &built{
-		image: img,
-		board: cfg.Board.Name,
-		summary: fmt.Sprintf("%d partitions, %d guest images, partition table and images %s at %#x",
-			len(compiled.Table.Partitions), len(compiled.Table.Images),
-			partition.FormatSize(image.PayloadOffset(uint64(len(encoded)))+uint64(len(compiled.Payload))), base),
-	}, nil
+	summary := fmt.Sprintf("%d partitions, %d guest images, partition table and images %s at %#x",
+		len(compiled.Table.Partitions), len(compiled.Table.Images),
+		partition.FormatSize(image.PayloadOffset(uint64(len(encoded)))+uint64(len(compiled.Payload))), base)
+	if signature != "" {
+		summary += ", table signed"
+	}
+	if sign.trust != "" {
+		summary += ", firmware trusts " + sign.trust
+	}
+	return &built{image: img, board: cfg.Board.Name, summary: summary}, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/tamavisor/tamavisor/board"
 	_ "github.com/tamavisor/tamavisor/board/qemuvirt" // the boards images are built for
 	"github.com/tamavisor/tamavisor/image"
+	"github.com/tamavisor/tamavisor/internal/minisign"
 	"github.com/tamavisor/tamavisor/partition"
 	"github.com/tamavisor/tamavisor/partition/table"
 )
@@ -36,8 +37,9 @@ func inspectCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print the same information as JSON, for scripts")
+	keyPath := fs.String("key", "", "also check the table's signature against this minisign public key")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tamavisor inspect [--json] IMAGE")
+		fmt.Fprintln(stderr, "usage: tamavisor inspect [--json] [-key KEY.pub] IMAGE")
 		fmt.Fprintln(stderr, "\nPrints the partition table inside IMAGE (built by tamavisor build), the")
 		fmt.Fprintln(stderr, "hypervisor's segments, and each guest image with its SHA-256 verified.")
 		fmt.Fprintln(stderr)
@@ -59,7 +61,16 @@ func inspectCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tamavisor inspect: %v\n", err)
 		return 1
 	}
-	r := inspect(path, data)
+	var key *minisign.PublicKey
+	if *keyPath != "" {
+		pk, err := readPublicKey(*keyPath)
+		if err != nil {
+			fmt.Fprintf(stderr, "tamavisor inspect: %v\n", err)
+			return 1
+		}
+		key = &pk
+	}
+	r := inspect(path, data, key)
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -97,7 +108,9 @@ type inspectReport struct {
 	// Hypervisor is null when the file is no AArch64 executable.
 	Hypervisor *hypervisorReport `json:"hypervisor"`
 	// Table is null when the image holds no readable partition table.
-	Table      *tableReport      `json:"table"`
+	Table *tableReport `json:"table"`
+	// Signature is null when the image holds no readable partition table.
+	Signature  *signatureReport  `json:"signature"`
 	Partitions []partitionReport `json:"partitions"`
 	Channels   []channelReport   `json:"channels"`
 }
@@ -126,6 +139,22 @@ type tableReport struct {
 	// BoardCheck is "ok", why the firmware would refuse the image on
 	// its board, or why the check was skipped.
 	BoardCheck string `json:"boardCheck"`
+}
+
+type signatureReport struct {
+	// Signed says whether the payload carries a signature; KeyID and
+	// TrustedComment are the signature's.
+	Signed         bool   `json:"signed"`
+	KeyID          string `json:"keyID,omitempty"`
+	TrustedComment string `json:"trustedComment,omitempty"`
+	// FirmwareTrusts is the key ID the image's firmware trusts, "" for
+	// none; AtBoot is what the firmware will say about the table, and
+	// Boots whether it will start partitions.
+	FirmwareTrusts string `json:"firmwareTrusts"`
+	AtBoot         string `json:"atBoot"`
+	Boots          bool   `json:"boots"`
+	// WithKey is the check against the key given with -key.
+	WithKey string `json:"withKey,omitempty"`
 }
 
 type partitionReport struct {
@@ -204,7 +233,7 @@ type memberReport struct {
 }
 
 // inspect reads the image data, named path, into a report.
-func inspect(path string, data []byte) *inspectReport {
+func inspect(path string, data []byte, key *minisign.PublicKey) *inspectReport {
 	r := &inspectReport{Image: path, Errors: []string{}, Partitions: []partitionReport{}, Channels: []channelReport{}}
 	defer func() { r.OK = len(r.Errors) == 0 }()
 	img, err := image.Open(data)
@@ -240,6 +269,14 @@ func inspect(path string, data []byte) *inspectReport {
 		r.Errors = append(r.Errors, err.Error())
 	}
 
+	r.Signature = signatureReportOf(img, data, key)
+	if !r.Signature.Boots {
+		r.Errors = append(r.Errors, r.Signature.AtBoot)
+	}
+	if key != nil && !strings.Contains(r.Signature.WithKey, "verified") {
+		r.Errors = append(r.Errors, "with -key: "+r.Signature.WithKey)
+	}
+
 	checks := img.VerifyImages()
 	for i := range v.NumPartitions() {
 		r.Partitions = append(r.Partitions, partitionReportOf(v, i, checks))
@@ -253,6 +290,35 @@ func inspect(path string, data []byte) *inspectReport {
 		r.Channels = append(r.Channels, channelReportOf(v, c))
 	}
 	return r
+}
+
+// signatureReportOf says who signed the table, what the firmware will
+// decide at boot, and, with key, whether key signed it.
+func signatureReportOf(img *image.Image, data []byte, key *minisign.PublicKey) *signatureReport {
+	sr := &signatureReport{}
+	if img.Signature != "" {
+		sr.Signed = true
+		if s, err := minisign.ParseSignature(img.Signature); err == nil {
+			sr.KeyID, sr.TrustedComment = s.KeyID.String(), s.TrustedComment
+		}
+	}
+	trusted, hasKey, err := image.TrustedKey(data)
+	segment, tableLength := img.SignedSegment(), img.Table.Len()
+	switch {
+	case errors.Is(err, image.ErrNoTrustSlot):
+		sr.AtBoot, sr.Boots = "not checked: "+err.Error(), true
+	case err != nil:
+		sr.AtBoot = "trust slot: " + err.Error()
+	case hasKey:
+		sr.FirmwareTrusts = trusted.ID.String()
+		sr.AtBoot, sr.Boots = table.CheckSignature(&trusted, segment, tableLength)
+	default:
+		sr.AtBoot, sr.Boots = table.CheckSignature(nil, segment, tableLength)
+	}
+	if key != nil {
+		sr.WithKey, _ = table.CheckSignature(key, segment, tableLength)
+	}
+	return sr
 }
 
 func partitionReportOf(v table.View, i int, checks []image.ImageCheck) partitionReport {
@@ -368,6 +434,22 @@ func (r *inspectReport) writeText(w io.Writer) {
 		block.line("  checksum", t.Checksum)
 		block.line("  payload", fmt.Sprintf("%#x bytes at %v", t.PayloadSize, t.PayloadAddr))
 		block.line("  board check", t.BoardCheck)
+		if sr := r.Signature; sr != nil {
+			signed := "none"
+			if sr.Signed {
+				signed = "key ID " + sr.KeyID + ", trusted comment: " + sr.TrustedComment
+			}
+			trusts := "no key"
+			if sr.FirmwareTrusts != "" {
+				trusts = "key ID " + sr.FirmwareTrusts
+			}
+			block.line("  signature", signed)
+			block.line("  firmware trusts", trusts)
+			block.line("  at boot", sr.AtBoot)
+			if sr.WithKey != "" {
+				block.line("  with -key", sr.WithKey)
+			}
+		}
 	} else {
 		block.line("  table", "not found or damaged")
 	}

@@ -200,7 +200,7 @@ func TestInspectUsage(t *testing.T) {
 	require.NoError(t, err)
 	t.Chdir(t.TempDir())
 	require.NoError(t, os.WriteFile("demo.elf", demo, 0o644))
-	const usage = "usage: tamavisor inspect [--json] IMAGE\n"
+	const usage = "usage: tamavisor inspect [--json] [-key KEY.pub] IMAGE\n"
 
 	for _, tc := range []struct {
 		name       string

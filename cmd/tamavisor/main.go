@@ -6,6 +6,8 @@
 //	tamavisor inspect IMAGE            print the partition table inside an image
 //	tamavisor layout CONFIG -o SVG     draw cores, partitions and the memory map
 //	tamavisor run    CONFIG|IMAGE      boot under QEMU with the board's machine profile
+//	tamavisor keygen -o NAME           make a key pair to sign partition tables with
+//	tamavisor verify IMAGE -key PUB    check an image's table signature, as the firmware does
 //
 // Each subcommand lives in its own file and registers itself in init.
 package main

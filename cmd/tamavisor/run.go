@@ -69,7 +69,7 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 	image := rest[0]
 	if !isELF(image) {
 		// A config: build its image into a temporary file.
-		b, err := buildImage(image, *hypervisor)
+		b, err := buildImage(image, *hypervisor, signing{})
 		if err != nil {
 			printConfigError(stderr, "run", err)
 			return 1

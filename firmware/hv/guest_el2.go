@@ -131,7 +131,7 @@ func runPartition() {
 		}
 		vc = vcpu{view: v, partition: p, index: vcpuIndex(part.CPUMask, thisCore),
 			name: part.Name.String(), policy: part.OnFault, vmid: uint8(p + 1)}
-		start := alignUp(uint64(v.Len()), payloadAlign)
+		start := table.PayloadOffset(uint64(v.Len()))
 		vc.images = segment[start : start+v.PayloadSize()]
 		vc.psci, err = psci.FromTable(&sh.Partition[p].PSCI, v, p, thisCore)
 		if err != nil {

@@ -103,7 +103,7 @@ func CoreLayout(h board.Hypervisor, img Image, core int, dev Devices, payload bo
 // PayloadSpan returns how much memory the payload at the end of the
 // hypervisor's memory occupies, judged from the partition table header's
 // total and payload lengths (little-endian at offsets 0x10 and 0x18): the
-// table, padding to 4 KiB, the guest images. It is bounded by limit (the
+// table, its signature block, padding to 4 KiB, the guest images. It is bounded by limit (the
 // end of RAM) so that a corrupt header cannot make the hypervisor map
 // memory that is not there; the full table check comes later, with the
 // runtime up.
@@ -112,7 +112,7 @@ func PayloadSpan(tableLength, payloadLength, limit uint64) uint64 {
 	if tableLength > maxLength || payloadLength > maxLength {
 		return alignUp(min(limit, mmu.PageSize), mmu.PageSize)
 	}
-	span := alignUp(tableLength, mmu.PageSize) + alignUp(payloadLength, mmu.PageSize)
+	span := table.PayloadOffset(tableLength) + alignUp(payloadLength, mmu.PageSize)
 	if span == 0 {
 		span = mmu.PageSize
 	}

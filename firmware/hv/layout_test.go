@@ -189,7 +189,8 @@ func TestPayloadSpan(t *testing.T) {
 		table, payload, limit, want uint64
 	}{
 		{0x2a8, 0x40_0000, ramEnd, 0x40_1000},      // a table and a 4 MiB payload
-		{0x1000, 0x1001, ramEnd, 0x3000},           // each rounds up to pages
+		{0xc00, 0x1001, ramEnd, 0x3000},            // each rounds up to pages
+		{0x1000, 0x1001, ramEnd, 0x4000},           // the signature's room takes a page
 		{0, 0, ramEnd, 0x1000},                     // never empty: the header page
 		{0x1000, 0xffff_ffff_0000, ramEnd, 0x1000}, // absurd payload: the header page only
 		{0x1000, 0x1_0000_0000, ramEnd, ramEnd},    // bounded by the end of RAM

@@ -10,6 +10,8 @@ import (
 
 	"github.com/tamavisor/tamavisor/aarch64"
 	vconsole "github.com/tamavisor/tamavisor/firmware/vdev/console"
+	"github.com/tamavisor/tamavisor/internal/minisign"
+	"github.com/tamavisor/tamavisor/partition/table"
 )
 
 // coreStartTimeout bounds how long the boot core waits for a started core's
@@ -170,6 +172,21 @@ func checkPartitionTable() bool {
 		// The table is sound, so the peek ran out of room.
 		fmt.Printf("tamavisor: the partitions have more than %d RAM regions together, more than the hypervisor maps\n", maxPartitionRAMRegions)
 		fmt.Printf("tamavisor: refusing to boot: merge memory regions in the config\n")
+		return false
+	}
+	trusted, hasKey, err := minisign.ParseTrustSlot(&trustedKey)
+	if err != nil {
+		fmt.Printf("tamavisor: %v; refusing to start any partition\n", err)
+		return false
+	}
+	var key *minisign.PublicKey
+	if hasKey {
+		key = &trusted
+	}
+	line, ok := table.CheckSignature(key, segment, pt.View.Len())
+	fmt.Printf("tamavisor: %s\n", line)
+	if !ok {
+		fmt.Printf("tamavisor: refusing to start any partition: sign the table with the trusted key (tamavisor build -sign KEY), or build the image with the key that signed it (-trust KEY.pub)\n")
 		return false
 	}
 	partitions = pt

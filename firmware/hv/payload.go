@@ -12,7 +12,6 @@ const (
 	tableMagicLE           = 0x4c42_5456_414d_4154 // "TAMAVTBL" read as a little-endian uint64
 	tableTotalLengthOffset = 0x10
 	tablePayloadSizeOffset = 0x18
-	payloadAlign           = 0x1000
 )
 
 // PartitionTable is the table a boot found in its image, with every check
@@ -39,7 +38,7 @@ func LoadPartitionTable(segment []byte, segmentBase uint64, limits table.Limits)
 	if err := v.Check(limits); err != nil {
 		return nil, fmt.Errorf("partition table does not fit this board: %w", err)
 	}
-	start := alignUp(uint64(v.Len()), payloadAlign)
+	start := table.PayloadOffset(uint64(v.Len()))
 	if start > uint64(len(segment)) || v.PayloadSize() > uint64(len(segment))-start {
 		return nil, fmt.Errorf("partition table: payload of %d bytes is not in the image", v.PayloadSize())
 	}

@@ -39,7 +39,7 @@ func segment(t *testing.T, ramBase uint64) []byte {
 	}
 	enc, err := table.Encode(tb)
 	require.NoError(t, err)
-	seg := make([]byte, alignUp(uint64(len(enc)), payloadAlign))
+	seg := make([]byte, table.PayloadOffset(uint64(len(enc))))
 	copy(seg, enc)
 	return append(seg, kernel...)
 }
