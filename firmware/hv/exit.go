@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 
 	"github.com/tamavisor/tamavisor/aarch64"
+	"github.com/tamavisor/tamavisor/firmware/lifecycle"
 	"github.com/tamavisor/tamavisor/firmware/vdev"
 )
 
@@ -278,4 +279,33 @@ func SGITargets(irm bool, aff uint64, targets uint16, vcpus, self int) (reach ui
 		reach |= 1 << v
 	}
 	return reach, dropped
+}
+
+// WritePartitionStatus writes one line about partition name, whose
+// lifecycle is life and which has vcpus vCPUs: its phase, each vCPU's
+// state, how often it restarted and why it last stopped or restarted.
+func WritePartitionStatus(c *Console, name string, life *lifecycle.State, vcpus int) {
+	c.Write("tamavisor: status \"")
+	c.Write(name)
+	c.Write("\": ")
+	c.Write(life.Phase().String())
+	c.Write("; vCPUs")
+	for v := 0; v < vcpus; v++ {
+		if v > 0 {
+			c.Put(',')
+		}
+		c.Put(' ')
+		c.Dec(uint64(v))
+		c.Put(' ')
+		c.Write(life.VCPU(v).String())
+	}
+	c.Write("; restarts ")
+	c.Dec(uint64(life.Restarts()))
+	if r := life.LastReason(); r != lifecycle.ReasonNone {
+		c.Write("; last ")
+		c.Write(life.LastAction().String())
+		c.Write(": ")
+		c.Write(r.String())
+	}
+	c.Put('\n')
 }

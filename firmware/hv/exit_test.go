@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tamavisor/tamavisor/board/qemuvirt"
+	"github.com/tamavisor/tamavisor/firmware/lifecycle"
 	"github.com/tamavisor/tamavisor/firmware/vdev"
 	"github.com/tamavisor/tamavisor/mmu"
 	"github.com/tamavisor/tamavisor/partition/table"
@@ -204,4 +205,23 @@ func TestSGITargets(t *testing.T) {
 		})
 	}
 	assert.Zero(t, testing.AllocsPerRun(100, func() { SGITargets(false, 0, 0xffff, 2, 0) }))
+}
+
+func TestWritePartitionStatus(t *testing.T) {
+	var life lifecycle.State
+	v0, _ := lifecycle.New(&life, 2, 0)
+	v1, _ := lifecycle.New(&life, 2, 1)
+	v0.Join()
+	v1.Join()
+	require.True(t, v0.Start())
+	dev := &recorder{}
+	var c Console
+	c.Init(dev, 0, nil)
+	WritePartitionStatus(&c, "infotainment", &life, 2)
+	require.True(t, v0.Request(lifecycle.ActionRestart, lifecycle.ReasonWatchdog))
+	v1.Exited()
+	v0.Restarted()
+	WritePartitionStatus(&c, "infotainment", &life, 2)
+	assert.Equal(t, "tamavisor: status \"infotainment\": running; vCPUs 0 running, 1 waiting for CPU_ON; restarts 0\r\n"+
+		"tamavisor: status \"infotainment\": running; vCPUs 0 running, 1 stopping; restarts 1; last restart: watchdog\r\n", string(dev.out))
 }

@@ -3,11 +3,13 @@
 package hv
 
 import (
+	mathbits "math/bits"
 	"sync/atomic"
 	"unsafe"
 
 	"github.com/tamavisor/tamavisor/aarch64"
 	"github.com/tamavisor/tamavisor/board/qemuvirt"
+	"github.com/tamavisor/tamavisor/firmware/lifecycle"
 	"github.com/tamavisor/tamavisor/firmware/vdev"
 	vconsole "github.com/tamavisor/tamavisor/firmware/vdev/console"
 	"github.com/tamavisor/tamavisor/firmware/vdev/psci"
@@ -75,6 +77,8 @@ type vcpu struct {
 	// registers.
 	vgic  *vgic.VGIC
 	cpuif *lr.CPUInterface
+	// life is this vCPU's place in its partition's lifecycle.
+	life *lifecycle.VCPU
 	// held marks the physical interrupts (the timer PPI, the partition's
 	// SPIs) taken for this vCPU while its guest could not take them; they
 	// stay active at the physical GIC until it can (see hold).
@@ -153,36 +157,97 @@ func runPartition() {
 			return
 		}
 		vc.cpuif = lr.New(lr.SystemRegisters{})
-		if vc.index == 0 {
-			vc.psci.Reset()
-			if err := sh.Partition[p].UART.Reset(uint32(thisCore)); err != nil {
-				vc.stop(err.Error())
-				return
-			}
-			if !vc.setup() {
-				vc.stop("could not be started")
-				return
-			}
-		} else if !vc.waitForCPUOn() {
+		if vc.life, err = lifecycle.New(&sh.Partition[p].Life, vc.vgic.VCPUs(), vc.index); err != nil {
+			vc.stop(err.Error())
 			return
 		}
-		vc.run()
+		next := vc.life.Join()
+		if next == lifecycle.Continue {
+			next = vc.start()
+		}
+		vc.live(next)
 	}
 }
 
-// waitForCPUOn parks a vCPU other than 0 until the guest starts it with
-// PSCI CPU_ON, then prepares its entry there. It returns false if the
-// partition stopped meanwhile.
-func (vc *vcpu) waitForCPUOn() bool {
+// start brings the partition up on vCPU 0's core (its device models reset,
+// its RAM cleared, its images loaded and checked) and enters its guest; on
+// the other vCPUs' cores it waits for CPU_ON. It returns what the core
+// does next.
+func (vc *vcpu) start() lifecycle.Next {
+	if vc.index != 0 {
+		return lifecycle.WaitForCPUOn
+	}
+	ps := &shared().Partition[vc.partition]
+	vc.psci.Reset()
+	err := ps.VGIC.Reset(uint32(thisCore))
+	if err == nil {
+		err = ps.UART.Reset(uint32(thisCore))
+	}
+	if err != nil {
+		vc.say(err.Error() + "\n")
+	}
+	if err != nil || !vc.setup() {
+		return vc.lead(lifecycle.ActionStop, lifecycle.ReasonStartFailed)
+	}
+	if !vc.life.Start() {
+		vc.park()
+		return lifecycle.Wait
+	}
+	vc.sayStart()
+	return lifecycle.Continue
+}
+
+// live runs this core's vCPU for good: in its guest, parked, or waiting
+// for a partition-wide stop to end, as the lifecycle says.
+func (vc *vcpu) live(next lifecycle.Next) {
+	for {
+		switch next {
+		case lifecycle.Continue:
+			next = vc.run()
+		case lifecycle.Wait:
+			next = vc.waitForStop()
+		case lifecycle.EnterAtReset:
+			vc.reset()
+			vc.sayStart()
+			next = lifecycle.Continue
+		case lifecycle.WaitForCPUOn:
+			next = vc.waitForCPUOn()
+		case lifecycle.Sleep:
+			vc.park()
+			for {
+				sleep()
+			}
+		}
+	}
+}
+
+// waitForStop waits, parked, for the outcome of a stop this vCPU acked;
+// the leader rings the doorbell when it ends.
+func (vc *vcpu) waitForStop() lifecycle.Next {
+	for {
+		if next := vc.life.Wait(); next != lifecycle.Wait {
+			return next
+		}
+		sleep()
+	}
+}
+
+// waitForCPUOn parks a vCPU until the guest starts it with PSCI CPU_ON,
+// then prepares its entry there. A stop of the partition meanwhile is
+// acked at once: a parked vCPU can always be stopped.
+func (vc *vcpu) waitForCPUOn() lifecycle.Next {
 	ps := &shared().Partition[vc.partition]
 	vc.park()
 	for {
-		if atomic.LoadUint32(&ps.Run) == PartitionStopped {
-			return false
+		if next := vc.life.Exited(); next != lifecycle.Continue {
+			return next
 		}
 		vttbr := atomic.LoadUint64(&ps.VTTBR)
 		if vttbr != 0 {
 			if entry, context, ok := vc.psci.TakeCPUOn(vc.index); ok {
+				if !vc.life.Enter() {
+					return lifecycle.Wait
+				}
 				guestFrame = Frame{ELR: entry, SPSR: GuestEntrySPSR}
 				guestFrame.X[0] = context
 				guestFP = fpState{}
@@ -193,10 +258,10 @@ func (vc *vcpu) waitForCPUOn() bool {
 				// started: its mailbox is collected now, not at the
 				// next doorbell. An SGI is never lost.
 				vc.collectSGIs()
-				return true
+				return lifecycle.Continue
 			}
 		}
-		// CPU_ON and the partition's stop both ring the doorbell.
+		// CPU_ON and the partition's stops ring the doorbell.
 		sleep()
 	}
 }
@@ -241,6 +306,16 @@ func (vc *vcpu) setup() bool {
 		vc.say("stage-2 tables: " + err.Error() + "\n")
 		return false
 	}
+	// The RAM holds what earlier software left there: the guest starts
+	// from zeros, as after every restart.
+	started := readCounter()
+	size := vc.clearRAM()
+	vc.prefix()
+	console.Write("RAM cleared, ")
+	console.Dec(size >> 20)
+	console.Write(" MiB in ")
+	console.Dec((readCounter() - started) * 1000 / readCounterFrequency())
+	console.Write(" ms\n")
 	if !vc.load() {
 		return false
 	}
@@ -286,23 +361,23 @@ func (vc *vcpu) reset() {
 }
 
 // run is the vCPU's loop: enter the guest, handle the trap, go back. It
-// allocates nothing and never blocks.
-func (vc *vcpu) run() {
-	atomic.StoreUint32(&shared().Partition[vc.partition].Run, PartitionRunning)
-	vc.sayStart()
+// allocates nothing and never blocks. It returns when the vCPU leaves its
+// guest other than for a trap: powered off, or stopped with its partition.
+func (vc *vcpu) run() lifecycle.Next {
 	for {
 		runGuest()
 		vc.pollInput()
 		e := DecodeExit(&guestFrame)
 		counts := &shared().Traps[thisCore]
+		next := lifecycle.Continue
 		switch e.Kind {
 		case ExitInterrupt:
 			counts.Count(e)
 			vc.interrupt()
 		case ExitSysReg:
 			counts.Count(e)
-			if !vc.sysreg(e) && !vc.fault(e) {
-				return
+			if !vc.sysreg(e) {
+				next = vc.fault(e)
 			}
 		case ExitMMIO:
 			if vc.emulate(e) {
@@ -311,28 +386,25 @@ func (vc *vcpu) run() {
 			}
 			// Nothing emulates that address: a violation.
 			counts.Count(Exit{Kind: ExitAbort})
-			if !vc.fault(e) {
-				return
-			}
+			next = vc.fault(e)
 		case ExitHVC, ExitSMC:
 			counts.Count(e)
-			if !vc.call(e) {
-				return
-			}
+			next = vc.call(e)
 		default:
 			counts.Count(e)
-			if !vc.fault(e) {
-				return
-			}
+			next = vc.fault(e)
+		}
+		if next == lifecycle.Continue {
+			// Another vCPU stopping the partition kicked this one.
+			next = vc.life.Exited()
+		}
+		if next != lifecycle.Continue {
+			vc.park()
+			return next
 		}
 		vc.consoleInterrupt()
 		vc.pendingSGIs()
 		vc.heldInterrupts()
-		// Another vCPU's SYSTEM_OFF or SYSTEM_RESET is acted on by vCPU
-		// 0's core; the others stop running the guest.
-		if req := vc.psci.Request(); req != psci.RequestNone && !vc.request(req) {
-			return
-		}
 	}
 }
 
@@ -387,7 +459,7 @@ func (vc *vcpu) pollInput() {
 		}
 		target, deliver := vc.input.Input(b)
 		if target == vconsole.Hypervisor {
-			hypervisorCommand(deliver)
+			vc.hypervisorCommand(deliver)
 			continue
 		}
 		for _, d := range deliver {
@@ -397,9 +469,8 @@ func (vc *vcpu) pollInput() {
 }
 
 // call answers a hypervisor or secure monitor call: PSCI and SMCCC for
-// this partition only; nothing reaches the platform's firmware. It returns
-// false when this vCPU stops.
-func (vc *vcpu) call(e Exit) bool {
+// this partition only; nothing reaches the platform's firmware.
+func (vc *vcpu) call(e Exit) lifecycle.Next {
 	if e.Kind == ExitSMC {
 		guestFrame.ELR += 4 // a trapped SMC returns to itself
 	}
@@ -411,33 +482,80 @@ func (vc *vcpu) call(e Exit) bool {
 		gic.SendSGI(doorbellSGI, mpidrOf(res.Core))
 	case psci.ActionPark:
 		vc.say("vCPU off (PSCI CPU_OFF)\n")
-		return vc.waitForCPUOn()
-	case psci.ActionStop, psci.ActionRestart:
-		return vc.request(vc.psci.Request())
+		vc.life.CPUOff()
+		return lifecycle.WaitForCPUOn
+	case psci.ActionStop:
+		return vc.lead(lifecycle.ActionStop, lifecycle.ReasonSystemOff)
+	case psci.ActionRestart:
+		return vc.lead(lifecycle.ActionRestart, lifecycle.ReasonSystemReset)
 	}
-	return true
+	return lifecycle.Continue
 }
 
-// request acts on a partition-wide PSCI request. vCPU 0's core stops or
-// restarts the partition; the others park. Whoever sees the request first
-// kicks the partition's other cores with the doorbell SGI, a physical
-// interrupt that traps to EL2 even while a guest masks interrupts (Linux
-// parks its other CPUs so before it powers off). It returns false when
-// this vCPU no longer runs.
-func (vc *vcpu) request(req psci.Request) bool {
+// stopTimeout bounds how long a stop's leader waits for the partition's
+// other vCPUs to leave their guests. A vCPU traps at once on the doorbell
+// (a physical interrupt reaches EL2 whatever the guest masks); one that
+// does not answer in this time is reported, and the partition stays
+// stopped rather than be restarted half-way.
+const stopTimeout = 5 // seconds
+
+// lead stops or restarts the partition as a whole from this vCPU (any of
+// them): it asks the others to leave their guests and waits for them,
+// then does the work. If another stop is under way, this vCPU acks it
+// instead. It returns what this core does next.
+func (vc *vcpu) lead(action lifecycle.Action, reason lifecycle.Reason) lifecycle.Next {
+	if !vc.life.Request(action, reason) {
+		return lifecycle.Wait
+	}
+	vc.park()
 	vc.kickOthers()
-	if vc.index != 0 {
-		return vc.waitForCPUOn()
+	deadline := readCounter() + stopTimeout*readCounterFrequency()
+	for pending := vc.life.Quiesced(); pending != 0; pending = vc.life.Quiesced() {
+		if readCounter() > deadline {
+			vc.prefix()
+			console.Write("vCPUs ")
+			console.Hex(pending)
+			console.Write(" did not leave their guests for a ")
+			console.Write(action.String())
+			console.Write(" (")
+			console.Write(reason.String())
+			console.Write("); the partition stays stopped\n")
+			vc.halt(lifecycle.ReasonUnresponsive, "stopped")
+			return lifecycle.Sleep
+		}
 	}
-	if req == psci.RequestSystemReset {
+	if action == lifecycle.ActionStop {
+		why := "stopped"
+		if reason == lifecycle.ReasonSystemOff {
+			why = "stopped (SYSTEM_OFF)"
+		}
+		vc.halt(reason, why)
+		return lifecycle.Sleep
+	}
+	if reason == lifecycle.ReasonSystemReset {
 		vc.say("SYSTEM_RESET: restarting the partition\n")
-		return vc.restart()
 	}
-	vc.stop("stopped (SYSTEM_OFF)")
-	return false
+	if !vc.resetPartition() {
+		vc.halt(lifecycle.ReasonStartFailed, "could not be restarted")
+		return lifecycle.Sleep
+	}
+	next := vc.life.Restarted()
+	vc.kickOthers() // vCPU 0's core starts the guest again
+	return next
 }
 
-// kickOthers makes every other vCPU of the partition trap soon.
+// halt ends a stop for good and says so.
+func (vc *vcpu) halt(reason lifecycle.Reason, why string) {
+	if vc.uart != nil {
+		vc.uart.Flush()
+	}
+	vc.life.Halt(reason)
+	vc.kickOthers()
+	vc.say(why + "\n")
+}
+
+// kickOthers makes every other vCPU of the partition trap soon, or wake
+// if it is parked.
 func (vc *vcpu) kickOthers() {
 	mask := vc.view.Partition(vc.partition).CPUMask
 	for v := 0; v < vc.vgic.VCPUs(); v++ {
@@ -451,9 +569,8 @@ func (vc *vcpu) kickOthers() {
 }
 
 // fault applies the partition's policy to an access or trap the guest was
-// not given, and reports it on the hypervisor console. It returns false
-// when the vCPU is to stop.
-func (vc *vcpu) fault(e Exit) bool {
+// not given, and reports it on the hypervisor console.
+func (vc *vcpu) fault(e Exit) lifecycle.Next {
 	switch vc.policy {
 	case table.FaultInjectAbort:
 		vc.report(e, "external abort injected")
@@ -461,57 +578,65 @@ func (vc *vcpu) fault(e Exit) bool {
 		injectEL1(in.ESREL1, in.FAREL1, in.ELREL1, in.SPSREL1)
 		guestFrame.ELR = readVBAREL1() + in.Vector
 		guestFrame.SPSR = in.SPSR
-		return true
+		return lifecycle.Continue
 	case table.FaultRestart:
 		vc.report(e, "partition restarted")
-		return vc.restart()
+		return vc.lead(lifecycle.ActionRestart, lifecycle.ReasonFault)
 	}
 	vc.report(e, "partition stopped")
-	vc.stop("stopped")
-	return false
+	return vc.lead(lifecycle.ActionStop, lifecycle.ReasonFault)
 }
 
-// restart wipes the partition's RAM, reloads its images and starts vCPU 0
-// again from its entry.
-func (vc *vcpu) restart() bool {
+// resetPartition puts the partition, whose vCPUs are all out of their
+// guests, in its power-on state from this core (any of its vCPUs'): device
+// models reset, its SPIs disabled at the physical GIC, its RAM wiped, its
+// images reloaded and checked. vCPU 0's core then enters the guest at its
+// entry.
+func (vc *vcpu) resetPartition() bool {
+	ps := &shared().Partition[vc.partition]
 	if vc.uart != nil {
 		vc.uart.Flush()
-		if err := shared().Partition[vc.partition].UART.Reset(uint32(thisCore)); err != nil {
-			vc.stop("could not be restarted: " + err.Error())
-			return false
-		}
+	}
+	if err := ps.UART.Reset(uint32(thisCore)); err != nil {
+		vc.say(err.Error() + "\n")
+		return false
+	}
+	if err := ps.VGIC.Reset(uint32(thisCore)); err != nil {
+		vc.say(err.Error() + "\n")
+		return false
 	}
 	part := vc.view.Partition(vc.partition)
-	for i := part.Regions.First; i < part.Regions.End(); i++ {
-		if r := vc.view.Region(int(i)); r.Kind == table.RegionRAM {
-			clear(unsafe.Slice((*byte)(unsafe.Pointer(uintptr(r.PhysBase))), r.Size))
-			cleanDcache(r.PhysBase, r.Size)
-		}
-	}
-	if !vc.load() {
-		vc.stop("could not be restarted")
-		return false
-	}
-	ps := &shared().Partition[vc.partition]
-	atomic.AddUint32(&ps.Restarts, 1)
-	if err := ps.VGIC.Reset(uint32(thisCore)); err != nil {
-		vc.stop("could not be restarted: " + err.Error())
-		return false
+	for i := part.Interrupts.First; i < part.Interrupts.End(); i++ {
+		distributor.DisableSPI(vc.view.Interrupt(int(i)).INTID)
 	}
 	for v := range ps.SGIs {
 		atomic.StoreUint32(&ps.SGIs[v], 0)
 	}
 	vc.psci.Reset()
-	vc.reset()
-	vc.sayStart()
-	return true
+	vc.clearRAM()
+	// vCPU 0's entry (setupGuest) invalidates the partition's TLB
+	// entries by its VMID, everywhere, before the guest runs again.
+	return vc.load()
 }
 
-func (vc *vcpu) stop(why string) {
-	if vc.uart != nil {
-		vc.uart.Flush()
+// clearRAM zeroes the partition's RAM and cleans it to memory; it returns
+// how many bytes that was.
+func (vc *vcpu) clearRAM() uint64 {
+	part := vc.view.Partition(vc.partition)
+	var total uint64
+	for i := part.Regions.First; i < part.Regions.End(); i++ {
+		if r := vc.view.Region(int(i)); r.Kind == table.RegionRAM {
+			clear(unsafe.Slice((*byte)(unsafe.Pointer(uintptr(r.PhysBase))), r.Size))
+			cleanDcache(r.PhysBase, r.Size)
+			total += r.Size
+		}
 	}
-	atomic.StoreUint32(&shared().Partition[vc.partition].Run, PartitionStopped)
+	return total
+}
+
+// stop reports that the partition cannot run at all on this core (its
+// table view could not be built).
+func (vc *vcpu) stop(why string) {
 	vc.say(why + "\n")
 }
 
@@ -569,12 +694,18 @@ func (vc *vcpu) say(s string) {
 }
 
 // hypervisorCommand runs what is typed while the hypervisor has the input
-// focus: t prints every core's trap counts.
-func hypervisorCommand(typed []byte) {
+// focus: t prints every core's trap counts, s every partition's status.
+func (vc *vcpu) hypervisorCommand(typed []byte) {
 	for _, b := range typed {
-		if b == 't' {
+		switch b {
+		case 't':
 			for c := 0; c < numCPUs; c++ {
 				WriteTrapCounts(&console, c, &shared().Traps[c])
+			}
+		case 's':
+			for p := 0; p < vc.view.NumPartitions(); p++ {
+				part := vc.view.Partition(p)
+				WritePartitionStatus(&console, part.Name.String(), &shared().Partition[p].Life, mathbits.OnesCount64(part.CPUMask))
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package hv
 
 import (
+	"github.com/tamavisor/tamavisor/firmware/lifecycle"
 	vconsole "github.com/tamavisor/tamavisor/firmware/vdev/console"
 	"github.com/tamavisor/tamavisor/firmware/vdev/psci"
 	"github.com/tamavisor/tamavisor/firmware/vdev/vpl011"
@@ -82,18 +83,11 @@ type Shared struct {
 // most one per core.
 const MaxPartitions = MaxCPUs
 
-// Partition run states, kept in PartitionState.Run.
-const (
-	PartitionNotStarted uint32 = iota
-	PartitionRunning
-	PartitionStopped
-)
-
 // PartitionState is the shared, pointer-free state of one partition.
 type PartitionState struct {
-	Run uint32
-	// Restarts counts restarts of the partition.
-	Restarts uint32
+	// Life is the partition's and its vCPUs' lifecycle: who runs, the
+	// stop or restart under way, restart counts and reasons.
+	Life lifecycle.State
 	// VTTBR is the partition's stage-2 root and VMID, published by the
 	// core of its vCPU 0 once the tables are built.
 	VTTBR uint64
