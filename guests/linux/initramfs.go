@@ -17,10 +17,11 @@ var InitScript []byte
 
 // Applets are the busybox commands linked in /bin: those InitScript runs
 // (mount, nproc, setsid, cttyhack, sh, poweroff) and a small toolbox for
-// the console shell.
+// the console shell, with taskset and devmem for the tests that make one
+// CPU touch an address.
 var Applets = []string{
-	"cat", "cttyhack", "dmesg", "echo", "free", "ls", "mount", "nproc",
-	"poweroff", "reboot", "setsid", "sh", "uname",
+	"cat", "cttyhack", "devmem", "dmesg", "echo", "free", "ls", "mount", "nproc",
+	"poweroff", "reboot", "setsid", "sh", "taskset", "uname",
 }
 
 // The console device node: the kernel opens /dev/console for process 1
