@@ -186,6 +186,7 @@ func TestQEMUSystemOffLeavesOthersRunning(t *testing.T) {
 // with the hot key (Ctrl-A three times, three times: infotainment, ecu,
 // test, hypervisor) and asks for the trap counts with t: the ECU's core
 // counts the console writes it emulated, the attacker's core its aborts.
+// Then s: every partition's state and restarts.
 func TestQEMUTrapCounters(t *testing.T) {
 	guests := requireGuests(t)
 	binary := requireQEMUTools(t)
@@ -200,12 +201,15 @@ func TestQEMUTrapCounters(t *testing.T) {
 		`^tamavisor: traps core 1: `,
 		`^tamavisor: traps core 2: irq \d+, mmio (\d+), hvc/smc \d+, sysreg \d+, wfx \d+, abort 0, other \d+, sgi dropped 0$`,
 		`^tamavisor: traps core 3: irq \d+, mmio (\d+), hvc/smc (\d+), sysreg \d+, wfx \d+, abort (\d+), other \d+, sgi dropped (\d+)$`,
+		`^tamavisor: status "infotainment": running; vCPUs 0 running, 1 (running|waiting for CPU_ON); restarts 0$`,
+		`^tamavisor: status "ecu": running; vCPUs 0 running; restarts 0$`,
+		`^tamavisor: status "test": running; vCPUs 0 running; restarts 0$`,
 	} {
 		expect = append(expect, regexp.MustCompile(e))
 	}
 	r, err := qemu.Run(context.Background(), binary, profile, qemu.Options{
 		Image: img, Timeout: 90 * time.Second, Expect: expect,
-		Replies: []qemu.Reply{{After: 1, Text: strings.Repeat("\x01", 9) + "t"}},
+		Replies: []qemu.Reply{{After: 1, Text: strings.Repeat("\x01", 9) + "ts"}},
 	})
 	if err != nil {
 		runFailed(t, r, err)
