@@ -13,6 +13,30 @@ import (
 	"github.com/tamavisor/tamavisor/qemu"
 )
 
+// consoleStep is an expected console line and what to type once it came.
+type consoleStep struct{ expect, reply string }
+
+// runSteps boots img and waits for each step's line in order, typing its
+// reply after it.
+func runSteps(t *testing.T, binary, img string, timeout time.Duration, steps []consoleStep) *qemu.Result {
+	t.Helper()
+	profile, _ := qemu.ProfileFor("qemu-virt")
+	var expect []*regexp.Regexp
+	var replies []qemu.Reply
+	for i, s := range steps {
+		expect = append(expect, regexp.MustCompile(s.expect))
+		if s.reply != "" {
+			replies = append(replies, qemu.Reply{After: i, Text: s.reply})
+		}
+	}
+	r, err := qemu.Run(context.Background(), binary, profile, qemu.Options{
+		Image: img, Timeout: timeout, Expect: expect, Replies: replies})
+	if err != nil {
+		runFailed(t, r, err)
+	}
+	return r
+}
+
 // TestQEMULinuxInfotainment boots the demo: Debian's Linux comes up on its
 // two vCPUs with the virtual GIC, takes timer interrupts on both CPUs,
 // runs an IPI-heavy job, reboots (only its partition restarts, and boots
@@ -22,10 +46,7 @@ func TestQEMULinuxInfotainment(t *testing.T) {
 	guests := requireGuests(t)
 	binary := requireQEMUTools(t)
 	img := buildConfig(t, demoConfig(t, guests), nil)
-	profile, _ := qemu.ProfileFor("qemu-virt")
-	steps := []struct {
-		expect, reply string
-	}{
+	r := runSteps(t, binary, img, 150*time.Second, []consoleStep{
 		{`^\[infotainment\] \[\s*(\d+)\.\d+\] Run /init as init process$`, ""},
 		{`^\[infotainment\] infotainment: linux up, cpus=2, mem=(\d+)MiB$`, "cat /proc/interrupts\n"},
 		{`^\[infotainment\]\s+\d+:\s+(\d+)\s+(\d+)\s+GICv3\s+27 Level\s+arch_timer$`,
@@ -38,20 +59,7 @@ func TestQEMULinuxInfotainment(t *testing.T) {
 		{`^tamavisor: partition "infotainment": stopped \(SYSTEM_OFF\)$`, ""},
 		{`^\[ecu\] ecu: heartbeat \d+ .*canary=ok$`, ""},
 		{`^\[ecu\] ecu: heartbeat \d+ .*canary=ok$`, ""},
-	}
-	var expect []*regexp.Regexp
-	var replies []qemu.Reply
-	for i, s := range steps {
-		expect = append(expect, regexp.MustCompile(s.expect))
-		if s.reply != "" {
-			replies = append(replies, qemu.Reply{After: i, Text: s.reply})
-		}
-	}
-	r, err := qemu.Run(context.Background(), binary, profile, qemu.Options{
-		Image: img, Timeout: 150 * time.Second, Expect: expect, Replies: replies})
-	if err != nil {
-		runFailed(t, r, err)
-	}
+	})
 	firstInit, _ := strconv.Atoi(r.Matches[0][1])
 	mem, _ := strconv.Atoi(r.Matches[1][1])
 	assert.True(t, mem > 400 && mem <= 512, "Linux sees %d MiB of its 512 MiB", mem)
@@ -160,38 +168,24 @@ func TestQEMULinuxLifecycle(t *testing.T) {
 	binary := requireQEMUTools(t)
 	config := demoConfig(t, guests, "    # Not set: on_fault defaults to abort.\n", "    on_fault: restart\n")
 	img := buildConfig(t, config, nil)
-	profile, _ := qemu.ProfileFor("qemu-virt")
 	const reboots = 20
 	up := `^\[infotainment\] infotainment: linux up, cpus=2, mem=\d+MiB$`
-	type step struct{ expect, reply string }
-	steps := []step{
+	steps := []consoleStep{
 		{up, "taskset 2 devmem 0x0a100000\n"},
 		{`^tamavisor: partition "infotainment": vCPU 1: Data Abort from a lower Exception level \(translation fault, level \d\) at IPA 0xa100000 \(pc 0x[0-9a-f]+\): partition restarted$`, ""},
 		{`^tamavisor: partition "infotainment": vCPU 0 enters at 0x50000000 on core 0$`, ""},
 	}
 	for range reboots {
 		steps = append(steps,
-			step{up, "reboot -f\n"},
-			step{`^tamavisor: partition "infotainment": SYSTEM_RESET: restarting the partition$`, ""})
+			consoleStep{up, "reboot -f\n"},
+			consoleStep{`^tamavisor: partition "infotainment": SYSTEM_RESET: restarting the partition$`, ""})
 	}
 	steps = append(steps,
-		step{up, "taskset 2 poweroff -f\n"},
-		step{`^tamavisor: partition "infotainment": stopped \(SYSTEM_OFF\)$`, ""},
-		step{`^\[ecu\] ecu: heartbeat \d+ .*canary=ok$`, ""},
-		step{`^\[ecu\] ecu: heartbeat \d+ .*canary=ok$`, ""})
-	var expect []*regexp.Regexp
-	var replies []qemu.Reply
-	for i, s := range steps {
-		expect = append(expect, regexp.MustCompile(s.expect))
-		if s.reply != "" {
-			replies = append(replies, qemu.Reply{After: i, Text: s.reply})
-		}
-	}
-	r, err := qemu.Run(context.Background(), binary, profile, qemu.Options{
-		Image: img, Timeout: 480 * time.Second, Expect: expect, Replies: replies})
-	if err != nil {
-		runFailed(t, r, err)
-	}
+		consoleStep{up, "taskset 2 poweroff -f\n"},
+		consoleStep{`^tamavisor: partition "infotainment": stopped \(SYSTEM_OFF\)$`, ""},
+		consoleStep{`^\[ecu\] ecu: heartbeat \d+ .*canary=ok$`, ""},
+		consoleStep{`^\[ecu\] ecu: heartbeat \d+ .*canary=ok$`, ""})
+	r := runSteps(t, binary, img, 480*time.Second, steps)
 	restarts := 0
 	for _, line := range r.Output {
 		if strings.Contains(line, `partition "infotainment": vCPU 0 enters at`) {
