@@ -526,8 +526,11 @@ func (vc *vcpu) lead(action lifecycle.Action, reason lifecycle.Reason) lifecycle
 	}
 	if action == lifecycle.ActionStop {
 		why := "stopped"
-		if reason == lifecycle.ReasonSystemOff {
+		switch reason {
+		case lifecycle.ReasonSystemOff:
 			why = "stopped (SYSTEM_OFF)"
+		case lifecycle.ReasonStartFailed:
+			why = "could not be started"
 		}
 		vc.halt(reason, why)
 		return lifecycle.Sleep
