@@ -372,7 +372,7 @@ func TestComposeRefuses(t *testing.T) {
 		{name: "table damaged", tbl: damagedTable,
 			want: "partition table: checksum ", wantPrefix: true},
 		{name: "table with bytes after it", tbl: append(append([]byte{}, tbl...), 0),
-			want: "partition table: 0x601 bytes given, but its header says the table is 0x600; pass exactly the bytes table.Encode returned"},
+			want: "partition table: 0x619 bytes given, but its header says the table is 0x618; pass exactly the bytes table.Encode returned"},
 		{name: "not a table", tbl: hv,
 			want: `partition table: magic "\x7fELF\x02\x01\x01\x00", want "TAMAVTBL"; this is not a Tamavisor partition table`},
 		{name: "payload short", payload: payload[:len(payload)-1],

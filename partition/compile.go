@@ -274,12 +274,17 @@ func (cc *compiler) partition(pi int) {
 		ConsoleDevice:  table.NoIndex,
 		OnFault:        faultPolicies[p.OnFault],
 		KernelFormat:   kernelFormats[p.Kernel.Format],
+		WatchdogMS:     p.Watchdog.TimeoutMS,
 		Regions:        table.Span{First: uint32(len(t.Regions))},
 		Devices:        table.Span{First: uint32(len(t.Devices))},
 		Interrupts:     table.Span{First: uint32(len(t.Interrupts))},
 		StreamIDRanges: table.Span{First: uint32(len(t.StreamIDRanges))},
 		Images:         table.Span{First: uint32(len(t.Images))},
 	}
+	if p.Watchdog.TimeoutMS > 0 {
+		rec.Watchdog = watchdogActions[p.Watchdog.Action]
+	}
+
 	owner := uint32(pi)
 	for _, m := range p.Memory {
 		t.Regions = append(t.Regions, table.Region{PhysBase: m.Base, IPA: m.IPA, Size: m.Size, Partition: owner, Owner: table.NoIndex,
@@ -329,6 +334,13 @@ func (cc *compiler) partition(pi int) {
 	}
 	rec.Images.Count = uint32(len(t.Images)) - rec.Images.First
 	t.Partitions = append(t.Partitions, rec)
+}
+
+// watchdogActions maps a config's watchdog action to the table's; a
+// partition without a watchdog (timeout 0) gets none.
+var watchdogActions = map[WatchdogAction]table.WatchdogAction{
+	WatchdogRestart: table.WatchdogRestart,
+	WatchdogStop:    table.WatchdogStop,
 }
 
 var faultPolicies = map[FaultPolicy]table.FaultPolicy{

@@ -255,6 +255,27 @@ func (c Console) String() string {
 	return c.Kind.String()
 }
 
+// Watchdog is a partition's virtual SBSA Generic Watchdog: a guest that
+// does not refresh it for Timeout gets Action.
+type Watchdog struct {
+	// Timeout in milliseconds; 0 for no watchdog.
+	TimeoutMS uint32
+	Action    WatchdogAction
+	Pos       Pos
+}
+
+// WatchdogAction is what an expired watchdog does to its partition.
+type WatchdogAction uint8
+
+const (
+	WatchdogRestart WatchdogAction = iota + 1
+	WatchdogStop
+)
+
+var watchdogActionNames = []string{WatchdogRestart: "restart", WatchdogStop: "stop"}
+
+func (a WatchdogAction) String() string { return enumString(watchdogActionNames, a) }
+
 // FaultPolicy is what the hypervisor does when a guest touches an address
 // it was not given.
 type FaultPolicy uint8
@@ -283,6 +304,8 @@ type Partition struct {
 	// Console defaults to virtual, OnFault to abort.
 	Console Console
 	OnFault FaultPolicy
+	// Watchdog is the partition's virtual watchdog; zero for none.
+	Watchdog Watchdog
 
 	Pos        Pos
 	NamePos    Pos
@@ -330,9 +353,13 @@ func (p *Partition) Summary() string {
 	if len(devices) == 0 {
 		devices = []string{"none"}
 	}
-	return fmt.Sprintf("%s: cores %s; memory %s; devices %s; kernel %s %s; console %s; on_fault %s",
+	summary := fmt.Sprintf("%s: cores %s; memory %s; devices %s; kernel %s %s; console %s; on_fault %s",
 		p.Name, strings.Join(cores, ","), strings.Join(memory, ", "), strings.Join(devices, ","),
 		p.Kernel.Format, p.Kernel.Image.Path, p.Console, p.OnFault)
+	if p.Watchdog.TimeoutMS > 0 {
+		summary += fmt.Sprintf("; watchdog %dms %s", p.Watchdog.TimeoutMS, p.Watchdog.Action)
+	}
+	return summary
 }
 
 // Access is what a channel member may do with the channel's memory.

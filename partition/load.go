@@ -62,7 +62,8 @@ var (
 	hypervisorFields = []string{"memory", "console"}
 	rangeFields      = []string{"base", "size"}
 	memoryFields     = []string{"base", "size", "ipa"}
-	partitionFields  = []string{"name", "cpus", "memory", "devices", "kernel", "console", "on_fault"}
+	partitionFields  = []string{"name", "cpus", "memory", "devices", "kernel", "console", "on_fault", "watchdog"}
+	watchdogFields   = []string{"timeout", "action"}
 	deviceFields     = []string{"name", "mmio", "interrupts", "stream_ids"}
 	kernelFields     = []string{"format", "image", "initrd", "bootargs", "entry", "dtb"}
 	channelFields    = []string{"name", "base", "size", "members", "doorbell"}
@@ -424,6 +425,8 @@ func (d *decoder) partition(n *yaml.Node) Partition {
 			}
 		case "on_fault":
 			p.OnFault, p.OnFaultPos, _ = enumField[FaultPolicy](d, v, "on_fault", faultPolicyNames)
+		case "watchdog":
+			p.Watchdog = d.watchdog(v)
 		}
 	})
 	d.require(n, seen, "name", "name the partition, e.g. name: ecu")
@@ -431,6 +434,52 @@ func (d *decoder) partition(n *yaml.Node) Partition {
 		p.Kernel.broken = true
 	}
 	return p
+}
+
+// watchdog reads watchdog: {timeout: 100ms, action: restart}.
+func (d *decoder) watchdog(n *yaml.Node) Watchdog {
+	const example = "watchdog: {timeout: 100ms, action: restart}"
+	w := Watchdog{Pos: d.pos(n), Action: WatchdogRestart}
+	if !d.expect(n, yaml.MappingNode, "field \"watchdog\"", example) {
+		return w
+	}
+	seen := d.fields(n, "watchdog", watchdogFields, func(key string, v *yaml.Node) {
+		switch key {
+		case "timeout":
+			if ms, ok := d.number(v, "timeout", "timeout: 100ms", parseMilliseconds); ok {
+				w.TimeoutMS = uint32(ms)
+			}
+		case "action":
+			w.Action, _, _ = enumField[WatchdogAction](d, v, "action", watchdogActionNames)
+		}
+	})
+	d.require(n, seen, "timeout", "say how long the guest may go without refreshing it, e.g. timeout: 100ms")
+	return w
+}
+
+// maxWatchdogMS is the longest watchdog timeout: an hour.
+const maxWatchdogMS = 3_600_000
+
+// parseMilliseconds reads a duration of whole milliseconds: "100ms",
+// "2s", at most an hour.
+func parseMilliseconds(s string) (uint64, *valueError) {
+	fix := "write it in ms or s, e.g. 100ms or 2s, between 1ms and 3600s"
+	var n uint64
+	var unit string
+	if _, err := fmt.Sscanf(s, "%d%s", &n, &unit); err != nil {
+		return 0, &valueError{problem: "is not a duration", fix: fix}
+	}
+	switch unit {
+	case "ms":
+	case "s":
+		n *= 1000
+	default:
+		return 0, &valueError{problem: "is not a duration", fix: fix}
+	}
+	if n == 0 || n > maxWatchdogMS {
+		return 0, &valueError{problem: "is out of range", fix: fix}
+	}
+	return n, nil
 }
 
 func (d *decoder) memoryRegion(n *yaml.Node) MemoryRegion {

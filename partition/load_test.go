@@ -169,7 +169,7 @@ func TestParseSchemaErrors(t *testing.T) {
 		name:   "unknown field in a partition and a repeated one",
 		config: "board: qemu-virt\npartitions:\n  - name: a\n    cpu: [0]\n" + valid + "    cpus: [1]\n",
 		want: []string{
-			`4:5: partition "a": unknown field "cpu" in partition; did you mean "cpus"? (partition accepts name, cpus, memory, devices, kernel, console, on_fault)`,
+			`4:5: partition "a": unknown field "cpu" in partition; did you mean "cpus"? (partition accepts name, cpus, memory, devices, kernel, console, on_fault, watchdog)`,
 			`8:5: partition "a": field "cpus" is repeated (first at line 5); keep one of them`,
 		},
 	}, {
@@ -229,6 +229,15 @@ func TestParseSchemaErrors(t *testing.T) {
 			`7:15: partition "a": on_fault "reboot" is not valid; use one of abort, stop, restart`,
 			`11:55: partition "b": field "bootargs" must be a single value, not a list; write it as bootargs: "console=ttyAMA0"`,
 			`13:78: channel "c": access "wo" is not valid; use one of rw, ro`,
+		},
+	}, {
+		name:   "watchdog",
+		config: "board: qemu-virt\npartitions:\n  - name: a\n    cpus: [0]\n    memory: [{base: 0x48000000, size: 64MiB}]\n    kernel: {format: raw, image: guest.bin}\n    watchdog: {timeout: 0ms, action: reboot}\n  - name: b\n    cpus: [1]\n    memory: [{base: 0x50000000, size: 64MiB}]\n    kernel: {format: raw, image: guest.bin}\n    watchdog: {action: stop, timout: 2h}\n",
+		want: []string{
+			`7:25: partition "a": timeout "0ms" is out of range; write it in ms or s, e.g. 100ms or 2s, between 1ms and 3600s`,
+			`7:38: partition "a": action "reboot" is not valid; use one of restart, stop`,
+			`12:15: partition "b": field "timeout" is missing; say how long the guest may go without refreshing it, e.g. timeout: 100ms`,
+			`12:30: partition "b": unknown field "timout" in watchdog; did you mean "timeout"? (watchdog accepts timeout, action)`,
 		},
 	}, {
 		name:   "anchors and aliases",

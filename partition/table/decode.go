@@ -297,6 +297,12 @@ func (v View) checkPartitionRuns() error {
 		if !p.Console.valid() {
 			return v.recordError(sectionPartitions, i, "console kind %d at +%#x unknown (1 virtual, 2 passthrough, 3 none)", p.Console, partitionConsole)
 		}
+		if !p.Watchdog.valid() {
+			return v.recordError(sectionPartitions, i, "watchdog action %d at +%#x unknown (0 none, 1 restart, 2 stop)", p.Watchdog, partitionWatchdog)
+		}
+		if (p.Watchdog == WatchdogNone) != (p.WatchdogMS == 0) || p.WatchdogMS > MaxWatchdogMS {
+			return v.recordError(sectionPartitions, i, "watchdog timeout %d ms at +%#x: must be 1 to %d with an action, 0 without", p.WatchdogMS, partitionWatchdogMS, MaxWatchdogMS)
+		}
 		if !p.KernelFormat.valid() {
 			return v.recordError(sectionPartitions, i, "kernel format %d at +%#x unknown (1 linux-image, 2 raw)", p.KernelFormat, partitionKernelFormat)
 		}

@@ -27,11 +27,11 @@
 //
 //	offset size field
 //	0x00   8    magic "TAMAVTBL"
-//	0x08   4    format version, 1
+//	0x08   4    format version, 2 (version 2 added the watchdog)
 //	0x0c   4    header size, 0x80
 //	0x10   8    total length of the table in bytes, header included
 //	0x18   8    payload size: bytes of guest images that image offsets index
-//	0x20   4    flags; version 1 defines none, so zero
+//	0x20   4    flags; version 2 defines none, so zero
 //	0x24   4    partition count (at most 64)
 //	0x28   4    region count (each count at most 1024)
 //	0x2c   4    device count
@@ -42,7 +42,7 @@
 //	0x40   32   board name
 //	0x60   32   SHA-256 of the whole table with these 32 bytes zero
 //
-// Partition, 104 bytes. Partitions own consecutive runs of regions,
+// Partition, 112 bytes. Partitions own consecutive runs of regions,
 // devices, interrupts, stream ID ranges and images: partition 0's run
 // starts at index 0, each next one where the previous ended, and together
 // they cover every record.
@@ -61,7 +61,9 @@
 //	0x64 1  fault policy: 1 inject external abort, 2 stop, 3 restart
 //	0x65 1  console kind: 1 virtual PL011, 2 passthrough UART, 3 none
 //	0x66 1  kernel format: 1 arm64 Linux Image, 2 raw binary
-//	0x67 1  reserved
+//	0x67 1  watchdog action: 0 no watchdog, 1 restart, 2 stop
+//	0x68 4  watchdog timeout in milliseconds, 0 when there is no watchdog
+//	0x6c 4  reserved
 //
 // Region, 40 bytes: one stage-2 mapping.
 //

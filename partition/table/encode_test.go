@@ -95,7 +95,7 @@ func TestEncodeRefuses(t *testing.T) {
 		}, "partition table: board name at 0x40 empty; give it a name"},
 		{"record Decode rejects", func(t *Table) {
 			t.Regions[0].Kind = 0
-		}, `partition table: region 0 at 0xe8: kind 0 at +0x20 unknown (1 RAM, 2 MMIO, 3 channel)`},
+		}, `partition table: region 0 at 0xf0: kind 0 at +0x20 unknown (1 RAM, 2 MMIO, 3 channel)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tbl := minimalTable()

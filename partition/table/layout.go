@@ -5,10 +5,10 @@ import "encoding/binary"
 // Format constants; the package comment shows the layout they describe.
 const (
 	Magic   = "TAMAVTBL"
-	Version = 1
+	Version = 2
 
 	HeaderSize        = 0x80
-	PartitionSize     = 0x68
+	PartitionSize     = 0x70
 	RegionSize        = 0x28
 	DeviceSize        = 0x40
 	InterruptSize     = 0x10
@@ -97,7 +97,9 @@ const (
 	partitionOnFault       = 0x64
 	partitionConsole       = 0x65
 	partitionKernelFormat  = 0x66
-	partitionReserved      = 0x67
+	partitionWatchdog      = 0x67
+	partitionWatchdogMS    = 0x68
+	partitionReserved      = 0x6c
 )
 
 func getSpan(r []byte) Span { return Span{First: le.Uint32(r), Count: le.Uint32(r[4:])} }
@@ -122,6 +124,8 @@ func getPartition(r []byte) Partition {
 	p.OnFault = FaultPolicy(r[partitionOnFault])
 	p.Console = ConsoleKind(r[partitionConsole])
 	p.KernelFormat = KernelFormat(r[partitionKernelFormat])
+	p.Watchdog = WatchdogAction(r[partitionWatchdog])
+	p.WatchdogMS = le.Uint32(r[partitionWatchdogMS:])
 	return p
 }
 
@@ -139,6 +143,8 @@ func putPartition(r []byte, p *Partition) {
 	r[partitionOnFault] = byte(p.OnFault)
 	r[partitionConsole] = byte(p.Console)
 	r[partitionKernelFormat] = byte(p.KernelFormat)
+	r[partitionWatchdog] = byte(p.Watchdog)
+	le.PutUint32(r[partitionWatchdogMS:], p.WatchdogMS)
 }
 
 // Region fields.

@@ -80,6 +80,11 @@ type Partition struct {
 	OnFault       FaultPolicy
 	Console       ConsoleKind
 	KernelFormat  KernelFormat
+	// Watchdog is what the partition's virtual watchdog does when the
+	// guest stops refreshing it for WatchdogMS milliseconds;
+	// WatchdogNone (and WatchdogMS 0) when it has none.
+	Watchdog   WatchdogAction
+	WatchdogMS uint32
 }
 
 // Region is one stage-2 mapping of a partition: [PhysBase, PhysBase+Size)
@@ -215,6 +220,32 @@ func (n Name) validate() error {
 	}
 	return nil
 }
+
+// WatchdogAction is what a partition's watchdog does when it expires.
+type WatchdogAction uint8
+
+const (
+	WatchdogNone WatchdogAction = iota
+	WatchdogRestart
+	WatchdogStop
+)
+
+// MaxWatchdogMS bounds a watchdog's timeout: an hour.
+const MaxWatchdogMS = 3_600_000
+
+func (w WatchdogAction) String() string {
+	switch w {
+	case WatchdogNone:
+		return "none"
+	case WatchdogRestart:
+		return "restart"
+	case WatchdogStop:
+		return "stop"
+	}
+	return "unknown watchdog action"
+}
+
+func (w WatchdogAction) valid() bool { return w <= WatchdogStop }
 
 // FaultPolicy is what the hypervisor does when a partition's access hits
 // nothing assigned to it (a stage-2 fault).
