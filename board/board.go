@@ -177,6 +177,16 @@ type Board struct {
 	// platform firmware's PSCI.
 	PSCIConduit string
 	Hypervisor  Hypervisor
+	// Watchdog is where a partition with a watchdog finds its virtual
+	// SBSA Generic Watchdog's control and refresh frames (guest IPAs,
+	// where the board has nothing a partition could be given).
+	Watchdog Watchdog
+}
+
+// Watchdog is the guest-physical place of a virtual SBSA Generic Watchdog.
+type Watchdog struct {
+	Control Region
+	Refresh Region
 }
 
 // Device returns the device with the given name.

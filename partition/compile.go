@@ -707,6 +707,14 @@ func (cc *compiler) guest(p *Partition, initrd *bootImage) (g devicetree.Guest, 
 		return devicetree.Guest{}, nil, false
 	}
 	g.Console = console
+	if ms := p.Watchdog.TimeoutMS; ms > 0 {
+		wd := cc.b.Watchdog
+		g.Watchdog = &devicetree.Watchdog{
+			Control:    devicetree.Region{Base: wd.Control.Base, Size: wd.Control.Size},
+			Refresh:    devicetree.Region{Base: wd.Refresh.Base, Size: wd.Refresh.Size},
+			TimeoutSec: (ms + 999) / 1000,
+		}
+	}
 	for i := range p.Devices {
 		d := &p.Devices[i]
 		// A device without MMIO has no node: a node's unit address is

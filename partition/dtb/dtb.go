@@ -35,6 +35,19 @@ type Guest struct {
 	Console *Console
 	// Devices are the devices passed through to the guest.
 	Devices []Device
+	// Watchdog is the guest's virtual SBSA Generic Watchdog; nil for
+	// none.
+	Watchdog *Watchdog
+}
+
+// Watchdog is an SBSA Generic Watchdog (binding watchdog/arm,sbsa-gwdt):
+// its control and refresh frames, and the timeout the guest's driver
+// starts with. It signals no interrupt: WS0 is not wired, and WS1 is the
+// hypervisor's to act on.
+type Watchdog struct {
+	Control    Region
+	Refresh    Region
+	TimeoutSec uint32
 }
 
 // MemoryRegion is a range of guest RAM.
@@ -151,8 +164,11 @@ const (
 	rootSizeCells    = 2
 	cpuAddressCells  = 1
 
-	pl011Compatible     = "arm,pl011"
-	primecellCompatible = "arm,primecell"
+	pl011Compatible = "arm,pl011"
+	// sbsaWatchdogCompatible is the SBSA Generic Watchdog's
+	// (Documentation/devicetree/bindings/watchdog/arm,sbsa-gwdt.yaml).
+	sbsaWatchdogCompatible = "arm,sbsa-gwdt"
+	primecellCompatible    = "arm,primecell"
 )
 
 // Generate validates g and returns its device tree blob.
@@ -183,6 +199,7 @@ func Generate(g Guest) ([]byte, error) {
 		gw.clock,
 		gw.console,
 		gw.devices,
+		gw.watchdog,
 		w.EndNode, // the root
 	} {
 		if err := writeNode(); err != nil {
@@ -368,6 +385,23 @@ func (gw *guestWriter) console() error {
 		w.PropU32("interrupts", spiSpecifiers(c.SPI)...),
 		w.PropU32("clocks", gw.clockPhandle, gw.clockPhandle),
 		w.PropStrings("clock-names", "uartclk", "apb_pclk"),
+		w.EndNode(),
+	)
+}
+
+// watchdog writes the SBSA watchdog: control frame first, as the binding
+// orders them.
+func (gw *guestWriter) watchdog() error {
+	wd := gw.g.Watchdog
+	if wd == nil {
+		return nil
+	}
+	w := gw.w
+	return firstError(
+		w.BeginNode(unitName("watchdog", wd.Control.Base)),
+		w.PropStrings("compatible", sbsaWatchdogCompatible),
+		w.PropU64("reg", wd.Control.Base, wd.Control.Size, wd.Refresh.Base, wd.Refresh.Size),
+		w.PropU32("timeout-sec", wd.TimeoutSec),
 		w.EndNode(),
 	)
 }

@@ -385,3 +385,40 @@ func firstDifference(got, want []byte) (line int, gotLine, wantLine string, diff
 	}
 	return 0, "", "", false
 }
+
+// A guest with a watchdog gets an arm,sbsa-gwdt node: control frame, then
+// refresh frame, and its timeout in seconds.
+func TestWatchdogNode(t *testing.T) {
+	g := bareMetalGuest()
+	g.Watchdog = &Watchdog{Control: Region{Base: 0x0a10_0000, Size: 0x1000}, Refresh: Region{Base: 0x0a10_1000, Size: 0x1000}, TimeoutSec: 1}
+	blob, err := Generate(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := fdt.Parse(blob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	node, ok := root.Find("/watchdog@a100000")
+	if !ok {
+		t.Fatalf("no watchdog node: %q", nodePaths(root))
+	}
+	for name, want := range map[string][]byte{
+		"compatible":  stringlist("arm,sbsa-gwdt"),
+		"reg":         u64s(0x0a10_0000, 0x1000, 0x0a10_1000, 0x1000),
+		"timeout-sec": cells(1),
+	} {
+		p, ok := node.Property(name)
+		if !ok || !bytes.Equal(p.Value, want) {
+			t.Errorf("%s = %x, want %x", name, p.Value, want)
+		}
+	}
+	blob, err = Generate(bareMetalGuest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, _ = fdt.Parse(blob)
+	if _, ok := root.Find("/watchdog@a100000"); ok {
+		t.Error("a guest without a watchdog has a watchdog node")
+	}
+}
