@@ -2,7 +2,11 @@ package tests
 
 import (
 	"fmt"
+	"strconv"
 	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
 )
 
 // More AArch64 encodings for raw guests (DDI 0487 C6.2).
@@ -82,3 +86,30 @@ func TestQEMURestartFromVCPU1(t *testing.T) {
 }
 
 func fmtConfig(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+// TestQEMUWatchdogRestartsTheECU: the ECU, given a 100 ms watchdog, stops
+// refreshing it (h typed on its console). The hypervisor restarts its
+// partition at the watchdog's second timeout, the ECU comes back and its
+// heartbeat resumes; the other partitions never restart.
+func TestQEMUWatchdogRestartsTheECU(t *testing.T) {
+	guests := requireGuests(t)
+	binary := requireQEMUTools(t)
+	config := demoConfig(t, guests, "    on_fault: restart\n", "    on_fault: restart\n    watchdog: {timeout: 100ms, action: restart}\n")
+	img := buildConfig(t, config, nil)
+	r := runSteps(t, binary, img, 120*time.Second, []consoleStep{
+		{`^\[ecu\] ecu: watchdog at 0xa100000, refreshed every 10 periods \(type h to stop\)$`, ""},
+		{`^\[ecu\] ecu: heartbeat 2 .*canary=ok$`, "\x01\x01\x01h"},
+		{`^\[ecu\] ecu: watchdog refresh stopped$`, ""},
+		{`^tamavisor: partition "ecu": watchdog expired, (\d+) ms after its last refresh \(timeout 100 ms\): partition restarted$`, ""},
+		{`^tamavisor: partition "ecu": vCPU 0 enters at 0x[0-9a-f]+ on core 2$`, ""},
+		{`^\[ecu\] ecu: up at EL1`, ""},
+		{`^\[ecu\] ecu: heartbeat 2 .*canary=ok$`, "\x01\x01\x01\x01\x01\x01s"},
+		{`^tamavisor: status "infotainment": running; .*; restarts 0$`, ""},
+		{`^tamavisor: status "ecu": running; vCPUs 0 running; restarts 1; last restart: watchdog$`, ""},
+		{`^tamavisor: status "test": running; vCPUs 0 running; restarts 0$`, ""},
+	})
+	ms, _ := strconv.Atoi(r.Matches[3][1])
+	assert.GreaterOrEqual(t, ms, 100, "the action came before the timeout")
+	assert.LessOrEqual(t, ms, 200, "the action came long after the timeout")
+	t.Logf("watchdog action %d ms after the last refresh (timeout 100 ms)", ms)
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/tamavisor/tamavisor/firmware/vdev"
 	vconsole "github.com/tamavisor/tamavisor/firmware/vdev/console"
 	"github.com/tamavisor/tamavisor/firmware/vdev/psci"
+	"github.com/tamavisor/tamavisor/firmware/vdev/sbsawdt"
 	"github.com/tamavisor/tamavisor/firmware/vdev/vpl011"
 	"github.com/tamavisor/tamavisor/gic"
 	"github.com/tamavisor/tamavisor/gic/lr"
@@ -29,6 +30,8 @@ func injectEL1(esr, far, elr, spsr uint64)
 func readVBAREL1() uint64
 func syncInstructions()
 func stopGuestTimer()
+func setHypTimer(cval uint64)
+func stopHypTimer()
 
 // Private to the core, like all Go globals: the one vCPU it runs.
 var (
@@ -79,6 +82,11 @@ type vcpu struct {
 	cpuif *lr.CPUInterface
 	// life is this vCPU's place in its partition's lifecycle.
 	life *lifecycle.VCPU
+	// wdt is the partition's virtual watchdog, nil for none; wdtAction
+	// what its expiry does, wdtMS its timeout.
+	wdt       *sbsawdt.Watchdog
+	wdtAction lifecycle.Action
+	wdtMS     uint32
 	// held marks the physical interrupts (the timer PPI, the partition's
 	// SPIs) taken for this vCPU while its guest could not take them; they
 	// stay active at the physical GIC until it can (see hold).
@@ -161,6 +169,14 @@ func runPartition() {
 			vc.stop(err.Error())
 			return
 		}
+		if part.Watchdog != table.WatchdogNone {
+			vc.wdt = sbsawdt.New(&sh.Partition[p].Watchdog, thisCore, counterClock{})
+			vc.wdtMS = part.WatchdogMS
+			vc.wdtAction = lifecycle.ActionRestart
+			if part.Watchdog == table.WatchdogStop {
+				vc.wdtAction = lifecycle.ActionStop
+			}
+		}
 		next := vc.life.Join()
 		if next == lifecycle.Continue {
 			next = vc.start()
@@ -182,6 +198,9 @@ func (vc *vcpu) start() lifecycle.Next {
 	err := ps.VGIC.Reset(uint32(thisCore))
 	if err == nil {
 		err = ps.UART.Reset(uint32(thisCore))
+	}
+	if err == nil {
+		err = vc.resetWatchdog()
 	}
 	if err != nil {
 		vc.say(err.Error() + "\n")
@@ -241,6 +260,12 @@ func (vc *vcpu) waitForCPUOn() lifecycle.Next {
 	for {
 		if next := vc.life.Exited(); next != lifecycle.Continue {
 			return next
+		}
+		if hypTimerFired {
+			hypTimerFired = false
+			if next := vc.watchdogCheck(); next != lifecycle.Continue {
+				return next
+			}
 		}
 		vttbr := atomic.LoadUint64(&ps.VTTBR)
 		if vttbr != 0 {
@@ -373,7 +398,7 @@ func (vc *vcpu) run() lifecycle.Next {
 		switch e.Kind {
 		case ExitInterrupt:
 			counts.Count(e)
-			vc.interrupt()
+			next = vc.interrupt()
 		case ExitSysReg:
 			counts.Count(e)
 			if !vc.sysreg(e) {
@@ -420,6 +445,10 @@ func (vc *vcpu) emulate(e Exit) bool {
 		dev, base = vc.vgic.Distributor(), qemuvirt.GICDBase
 	case e.IPA >= qemuvirt.GICRBase && e.IPA-qemuvirt.GICRBase < uint64(vc.vgic.VCPUs())*vgic.RedistributorFrameSize:
 		dev, base = vc.vgic.Redistributors(), qemuvirt.GICRBase
+	case vc.wdt != nil && e.IPA >= qemuvirt.WatchdogControlIPA && e.IPA-qemuvirt.WatchdogControlIPA < sbsawdt.FrameSize:
+		dev, base = vc.wdt.Control(), qemuvirt.WatchdogControlIPA
+	case vc.wdt != nil && e.IPA >= qemuvirt.WatchdogRefreshIPA && e.IPA-qemuvirt.WatchdogRefreshIPA < sbsawdt.FrameSize:
+		dev, base = vc.wdt.Refresh(), qemuvirt.WatchdogRefreshIPA
 	default:
 		return false
 	}
@@ -428,6 +457,9 @@ func (vc *vcpu) emulate(e Exit) bool {
 	value, ok := dev.Access(a)
 	if !ok {
 		return false
+	}
+	if vc.wdt != nil && a.Write && (base == qemuvirt.WatchdogControlIPA || base == qemuvirt.WatchdogRefreshIPA) {
+		vc.armWatchdog()
 	}
 	if !a.Write {
 		CompleteLoad(&guestFrame, e, value)
@@ -608,6 +640,10 @@ func (vc *vcpu) resetPartition() bool {
 		vc.say(err.Error() + "\n")
 		return false
 	}
+	if err := vc.resetWatchdog(); err != nil {
+		vc.say(err.Error() + "\n")
+		return false
+	}
 	part := vc.view.Partition(vc.partition)
 	for i := part.Interrupts.First; i < part.Interrupts.End(); i++ {
 		distributor.DisableSPI(vc.view.Interrupt(int(i)).INTID)
@@ -712,4 +748,62 @@ func (vc *vcpu) hypervisorCommand(typed []byte) {
 			}
 		}
 	}
+}
+
+// counterClock reads the system counter for the watchdog.
+type counterClock struct{}
+
+func (counterClock) Now() uint64 { return readCounter() }
+
+// resetWatchdog puts the partition's watchdog in its reset state: off, its
+// offset half the config's timeout. Any armed EL2 timer finds it off.
+func (vc *vcpu) resetWatchdog() error {
+	if vc.wdt == nil {
+		return nil
+	}
+	maxWOR := uint64(vc.wdtMS) * readCounterFrequency() / 1000 / 2
+	return shared().Partition[vc.partition].Watchdog.Reset(uint32(thisCore), maxWOR)
+}
+
+// armWatchdog sets this core's EL2 timer to the watchdog's next deadline,
+// after the guest wrote one of its registers. Whichever core's timer fires
+// first checks it; a check after the deadline moved only re-arms.
+func (vc *vcpu) armWatchdog() {
+	_, next, _ := vc.wdt.Check(readCounter())
+	if next != 0 {
+		setHypTimer(next)
+	} else {
+		stopHypTimer()
+	}
+}
+
+// watchdogCheck runs when the EL2 timer fires: the watchdog's timeouts due
+// now are applied, and if the guest let it expire the partition's watchdog
+// action is carried out, from this core.
+func (vc *vcpu) watchdogCheck() lifecycle.Next {
+	if vc.wdt == nil {
+		stopHypTimer()
+		return lifecycle.Continue
+	}
+	expired, next, since := vc.wdt.Check(readCounter())
+	if next != 0 {
+		setHypTimer(next)
+	} else {
+		stopHypTimer()
+	}
+	if !expired {
+		return lifecycle.Continue
+	}
+	vc.prefix()
+	console.Write("watchdog expired, ")
+	console.Dec(since * 1000 / readCounterFrequency())
+	console.Write(" ms after its last refresh (timeout ")
+	console.Dec(uint64(vc.wdtMS))
+	console.Write(" ms): partition ")
+	if vc.wdtAction == lifecycle.ActionRestart {
+		console.Write("restarted\n")
+	} else {
+		console.Write("stopped\n")
+	}
+	return vc.lead(vc.wdtAction, lifecycle.ReasonWatchdog)
 }

@@ -173,3 +173,21 @@ TEXT ·syncInstructions(SB),NOSPLIT,$0
 	DSB	$15
 	ISB	$15
 	RET
+
+// func setHypTimer(cval uint64)
+// Arms the EL2 physical timer (DDI 0487 D11.2 CNTHP_CVAL_EL2,
+// CNTHP_CTL_EL2): its interrupt, PPI 26, fires once the count reaches cval.
+TEXT ·setHypTimer(SB),NOSPLIT,$0-8
+	MOVD	cval+0(FP), R0
+	MSR_CNTHP_CVAL_EL2_X0
+	MOVD	$1, R0			// ENABLE, not IMASK
+	MSR_CNTHP_CTL_EL2_X0
+	ISB	$15
+	RET
+
+// func stopHypTimer()
+TEXT ·stopHypTimer(SB),NOSPLIT,$0
+	MOVD	$0, R0
+	MSR_CNTHP_CTL_EL2_X0
+	ISB	$15
+	RET

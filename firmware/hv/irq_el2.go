@@ -8,6 +8,7 @@ import (
 
 	"github.com/tamavisor/tamavisor/aarch64"
 	"github.com/tamavisor/tamavisor/board/qemuvirt"
+	"github.com/tamavisor/tamavisor/firmware/lifecycle"
 	"github.com/tamavisor/tamavisor/firmware/vdev/psci"
 	"github.com/tamavisor/tamavisor/gic"
 	"github.com/tamavisor/tamavisor/gic/lr"
@@ -37,7 +38,7 @@ func initCoreInterrupts() error {
 	if err := gic.InitCPUInterface(); err != nil {
 		return err
 	}
-	for _, ppi := range []uint32{qemuvirt.MaintenanceIRQ, qemuvirt.VirtTimerIRQ} {
+	for _, ppi := range []uint32{qemuvirt.MaintenanceIRQ, qemuvirt.VirtTimerIRQ, qemuvirt.HypTimerIRQ} {
 		if err := r.EnablePPI(ppi); err != nil {
 			return err
 		}
@@ -49,13 +50,19 @@ func initCoreInterrupts() error {
 // EOImode is 1: the priority drop comes first, the deactivation when the
 // hypervisor is done or, for interrupts injected hardware-linked, when
 // the guest deactivates the virtual one.
-func (vc *vcpu) interrupt() {
+func (vc *vcpu) interrupt() lifecycle.Next {
 	intid := gic.Acknowledge()
 	if intid >= gic.SpecialINTIDs {
-		return // spurious
+		return lifecycle.Continue // spurious
 	}
 	gic.EndOfInterrupt(intid)
 	switch {
+	case intid == qemuvirt.HypTimerIRQ:
+		// The watchdog's deadline: reprogrammed (or the timer
+		// stopped) before the level interrupt is deactivated.
+		next := vc.watchdogCheck()
+		gic.Deactivate(intid)
+		return next
 	case intid == qemuvirt.MaintenanceIRQ:
 		vc.cpuif.Sync()
 		gic.Deactivate(intid)
@@ -69,6 +76,7 @@ func (vc *vcpu) interrupt() {
 	default:
 		gic.Deactivate(intid)
 	}
+	return lifecycle.Continue
 }
 
 // injectPhysical passes physical interrupt intid, acknowledged and
@@ -201,9 +209,19 @@ func sleep() {
 		if intid >= gic.FirstSPI {
 			distributor.DisableSPI(intid)
 		}
+		if intid == qemuvirt.HypTimerIRQ {
+			// The watchdog's deadline came while the vCPU was
+			// parked: its caller checks the watchdog.
+			stopHypTimer()
+			hypTimerFired = true
+		}
 		gic.Deactivate(intid)
 	}
 }
+
+// hypTimerFired says the EL2 timer (the watchdog's deadline) fired while
+// this core slept.
+var hypTimerFired bool
 
 // maxDrainedInterrupts bounds what one wake-up of sleep takes, so that its
 // caller looks at what it waits for between them.

@@ -4,6 +4,7 @@ import (
 	"github.com/tamavisor/tamavisor/firmware/lifecycle"
 	vconsole "github.com/tamavisor/tamavisor/firmware/vdev/console"
 	"github.com/tamavisor/tamavisor/firmware/vdev/psci"
+	"github.com/tamavisor/tamavisor/firmware/vdev/sbsawdt"
 	"github.com/tamavisor/tamavisor/firmware/vdev/vpl011"
 	"github.com/tamavisor/tamavisor/gic/vgic"
 	"github.com/tamavisor/tamavisor/internal/spin"
@@ -96,6 +97,8 @@ type PartitionState struct {
 	PSCI psci.State
 	// UART is the partition's virtual PL011 (console: virtual).
 	UART vpl011.State
+	// Watchdog is the partition's virtual SBSA watchdog, if it has one.
+	Watchdog sbsawdt.State
 	// VGIC is the partition's virtual distributor and redistributors.
 	VGIC vgic.State
 	// SGIs holds, per vCPU, the virtual SGIs other vCPUs sent it (bit n

@@ -57,6 +57,8 @@
 #define MRS_MIDR_EL1_X0		WORD $0xd5380000	// mrs x0, midr_el1
 #define MSR_CNTHCTL_EL2_X0	WORD $0xd51ce100	// msr cnthctl_el2, x0 (D19.12 CNTHCTL_EL2)
 #define MSR_CNTVOFF_EL2_X0	WORD $0xd51ce060	// msr cntvoff_el2, x0 (D19.12 CNTVOFF_EL2)
+#define MSR_CNTHP_CTL_EL2_X0	WORD $0xd51ce220	// msr cnthp_ctl_el2, x0 (D19.12 CNTHP_CTL_EL2)
+#define MSR_CNTHP_CVAL_EL2_X0	WORD $0xd51ce240	// msr cnthp_cval_el2, x0 (D19.12 CNTHP_CVAL_EL2)
 #define MSR_SCTLR_EL1_X0	WORD $0xd5181000	// msr sctlr_el1, x0  (D19.2 SCTLR_EL1)
 #define MSR_CPACR_EL1_X0	WORD $0xd5181040	// msr cpacr_el1, x0  (D19.2 CPACR_EL1)
 #define MSR_ESR_EL1_X0		WORD $0xd5185200	// msr esr_el1, x0

@@ -7,6 +7,13 @@
 //	ecu: up at EL1, ram 0x70000000+64MiB (from the device tree at 0x73e00000)
 //	ecu: heartbeat 1 loops=1000 worst-jitter=3us canary=ok
 //
+// When its device tree describes an SBSA watchdog (the partition's config
+// has watchdog:), it enables it and refreshes it every ten periods; typing
+// h on its console makes it stop refreshing, as a hung control loop would:
+//
+//	ecu: watchdog at 0xa100000, refreshed every 10 periods (type h to stop)
+//	ecu: watchdog refresh stopped
+//
 // The loop's work is in package control; this file starts it and keeps
 // time. Build it with `make guest-elfs`.
 package main
@@ -15,8 +22,21 @@ import (
 	"unsafe"
 
 	"github.com/tamavisor/tamavisor/board"
+	"github.com/tamavisor/tamavisor/driver/mmio"
 	"github.com/tamavisor/tamavisor/guests/ecu/control"
 	"github.com/tamavisor/tamavisor/guests/el1"
+	"github.com/tamavisor/tamavisor/mmu"
+)
+
+// watchdogEvery is how many control periods lie between two watchdog
+// refreshes (and two looks at the console input): a trap each.
+const watchdogEvery = 10
+
+// SBSA Generic Watchdog registers (SBSA, "Generic Watchdog").
+const (
+	watchdogWCS    = 0x000 // control frame: EN
+	watchdogWRR    = 0x000 // refresh frame: any write refreshes
+	watchdogEnable = 1
 )
 
 var (
@@ -35,16 +55,51 @@ func main() {
 	// The first period starts one period from now, so that its jitter
 	// measures the loop and not the start-up above.
 	ecu.Init(frequency, el1.Counter()+frequency/control.Rate, canaryWords[:], canaryBase, out)
+	refresh, watched := startWatchdog(out)
 	// Poll the counter: there are no interrupts yet, and the core is the
 	// ECU's alone.
-	for {
+	for period := uint64(0); ; period++ {
 		deadline := ecu.Deadline()
 		now := el1.Counter()
 		for now < deadline {
 			now = el1.Counter()
 		}
 		ecu.RunPeriod(now)
+		if !watched || period%watchdogEvery != 0 {
+			continue
+		}
+		mmio.Write32(refresh, 0)
+		if b, ok := el1.Input(); ok && b == 'h' {
+			watched = false
+			out.WriteString("ecu: watchdog refresh stopped\n")
+		}
 	}
+}
+
+// startWatchdog enables the watchdog the device tree describes, if any,
+// and returns its refresh register.
+func startWatchdog(out el1.Console) (refresh uint64, ok bool) {
+	blob, err := el1.DeviceTree()
+	if err != nil {
+		return 0, false
+	}
+	control, refreshFrame, ok, err := el1.WatchdogFromDeviceTree(blob)
+	if err != nil || !ok {
+		return 0, false
+	}
+	for _, r := range []board.Region{control, refreshFrame} {
+		if err := el1.Map(mmu.Region{Name: "watchdog", VA: r.Base, PA: r.Base, Size: r.Size, Attr: mmu.MMIO}); err != nil {
+			out.WriteString("ecu: watchdog: ")
+			out.WriteString(err.Error())
+			out.WriteString("\n")
+			return 0, false
+		}
+	}
+	mmio.Write32(control.Base+watchdogWCS, watchdogEnable)
+	out.WriteString("ecu: watchdog at ")
+	out.Hex(control.Base)
+	out.WriteString(", refreshed every 10 periods (type h to stop)\n")
+	return refreshFrame.Base + watchdogWRR, true
 }
 
 // appendUpLine appends the start line: the RAM the partition's device tree

@@ -101,3 +101,39 @@ func readCells(b []byte, n int) uint64 {
 	}
 	return v
 }
+
+// WatchdogFromDeviceTree returns the control and refresh frames of the
+// SBSA Generic Watchdog (compatible "arm,sbsa-gwdt") a device tree
+// describes under its root; ok is false when it has none.
+func WatchdogFromDeviceTree(blob []byte) (control, refresh board.Region, ok bool, err error) {
+	root, err := fdt.Parse(blob)
+	if err != nil {
+		return control, refresh, false, err
+	}
+	addressCells, err := cells(root, "#address-cells", 2)
+	if err != nil {
+		return control, refresh, false, err
+	}
+	sizeCells, err := cells(root, "#size-cells", 1)
+	if err != nil {
+		return control, refresh, false, err
+	}
+	for _, n := range root.Children {
+		p, found := n.Property("compatible")
+		if !found {
+			continue
+		}
+		if c, err := p.StringValue(); err != nil || c != "arm,sbsa-gwdt" {
+			continue
+		}
+		reg, found := n.Property("reg")
+		entry := 4 * (addressCells + sizeCells)
+		if !found || len(reg.Value) != 2*entry {
+			return control, refresh, false, fmt.Errorf("device tree node /%s: reg must hold the control and the refresh frame", n.Name)
+		}
+		control = board.Region{Base: readCells(reg.Value, addressCells), Size: readCells(reg.Value[4*addressCells:], sizeCells)}
+		refresh = board.Region{Base: readCells(reg.Value[entry:], addressCells), Size: readCells(reg.Value[entry+4*addressCells:], sizeCells)}
+		return control, refresh, true, nil
+	}
+	return control, refresh, false, nil
+}

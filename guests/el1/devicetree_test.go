@@ -199,3 +199,33 @@ func TestDeviceTreeSize(t *testing.T) {
 		}
 	}
 }
+
+// The watchdog node Tamavisor writes is found; a tree without one says so.
+func TestWatchdogFromDeviceTree(t *testing.T) {
+	_, _, ok, err := WatchdogFromDeviceTree(ecuDeviceTree(t))
+	if err != nil || ok {
+		t.Fatalf("a tree without a watchdog: ok %v, %v", ok, err)
+	}
+	blob, err := dtb.Generate(dtb.Guest{
+		Name:   "ecu",
+		Memory: []dtb.MemoryRegion{{IPA: 0x7000_0000, Size: 64 << 20}},
+		CPUs:   1,
+		GIC: dtb.GIC{DistBase: qemuvirt.GICDBase, DistSize: qemuvirt.GICDSize,
+			RedistBase: qemuvirt.GICRBase, RedistSize: dtb.RedistributorFrameSize},
+		Timer: dtb.Timer{SecurePhysIRQ: 16 + 13, PhysIRQ: qemuvirt.PhysTimerIRQ,
+			VirtIRQ: qemuvirt.VirtTimerIRQ, HypIRQ: qemuvirt.HypTimerIRQ},
+		PSCI: dtb.PSCI{Conduit: "hvc"},
+		Watchdog: &dtb.Watchdog{Control: dtb.Region{Base: qemuvirt.WatchdogControlIPA, Size: 0x1000},
+			Refresh: dtb.Region{Base: qemuvirt.WatchdogRefreshIPA, Size: 0x1000}, TimeoutSec: 1},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	control, refresh, ok, err := WatchdogFromDeviceTree(blob)
+	if err != nil || !ok {
+		t.Fatalf("ok %v, %v", ok, err)
+	}
+	if control != (board.Region{Base: qemuvirt.WatchdogControlIPA, Size: 0x1000}) || refresh != (board.Region{Base: qemuvirt.WatchdogRefreshIPA, Size: 0x1000}) {
+		t.Errorf("control %v, refresh %v", control, refresh)
+	}
+}

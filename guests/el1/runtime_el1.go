@@ -244,6 +244,9 @@ func RAM() board.Region { return ram }
 // Output returns the console, for writes that must not allocate.
 func Output() Console { return console }
 
+// Input returns a byte typed on the console, if one is waiting.
+func Input() (byte, bool) { return uart.Rx() }
+
 // Counter returns the virtual counter, CNTVCT_EL0 (DDI 0487, the Generic
 // Timer chapter).
 func Counter() uint64 { return readCounter() }

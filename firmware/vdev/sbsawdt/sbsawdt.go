@@ -54,6 +54,8 @@ type State struct {
 	offset  uint64 // WOR
 	compare uint64 // WCV, in system counter ticks
 	maxWOR  uint64
+	// refreshed is the counter at the last explicit refresh.
+	refreshed uint64
 }
 
 // Clock reads the system counter.
@@ -66,7 +68,7 @@ func (s *State) Reset(core uint32, maxWOR uint64) error {
 	if err := s.lock.Acquire(core); err != nil {
 		return fmt.Errorf("sbsawdt: %w", err)
 	}
-	s.control, s.offset, s.compare, s.maxWOR = 0, maxWOR, 0, maxWOR
+	s.control, s.offset, s.compare, s.maxWOR, s.refreshed = 0, maxWOR, 0, maxWOR, 0
 	s.lock.Release(core)
 	return nil
 }
@@ -162,29 +164,31 @@ func (w *Watchdog) locked(f func(s *State, now uint64)) {
 func (s *State) refresh(now uint64) {
 	s.control &^= wcsWS0 | wcsWS1
 	s.compare = now + s.offset
+	s.refreshed = now
 }
 
 // Check applies the timeouts due at now, as the hypervisor's timer calls
-// it: it reports whether WS1 rose (the partition's action is due) and the
-// counter value at which to check next (0: nothing to wait for, the
-// watchdog is disabled or has already fired).
-func (w *Watchdog) Check(now uint64) (expired bool, next uint64) {
+// it: it reports whether WS1 rose (the partition's action is due, since
+// ticks after the last refresh) and the counter value at which to check
+// next (0: nothing to wait for, the watchdog is disabled or has already
+// fired).
+func (w *Watchdog) Check(now uint64) (expired bool, next, since uint64) {
 	s := w.state
 	if s.lock.Acquire(w.core) != nil {
-		return false, 0
+		return false, 0, 0
 	}
 	defer s.lock.Release(w.core)
 	if s.control&wcsEN == 0 || s.control&wcsWS1 != 0 {
-		return false, 0
+		return false, 0, 0
 	}
 	if now < s.compare {
-		return false, s.compare
+		return false, s.compare, 0
 	}
 	if s.control&wcsWS0 == 0 {
 		s.control |= wcsWS0
 		s.compare = now + s.offset
-		return false, s.compare
+		return false, s.compare, 0
 	}
 	s.control |= wcsWS1
-	return true, 0
+	return true, 0, now - s.refreshed
 }

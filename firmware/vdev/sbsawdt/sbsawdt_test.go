@@ -56,34 +56,35 @@ func TestRegistersAfterReset(t *testing.T) {
 // both; disabled, nothing fires.
 func TestTimeoutsAndRefresh(t *testing.T) {
 	w, _, c := newWatchdog(t)
-	expired, next := w.Check(c.t)
+	expired, next, _ := w.Check(c.t)
 	assert.False(t, expired)
 	assert.Zero(t, next, "disabled: nothing to wait for")
 
 	store(t, w.Control(), regWCS, wcsEN)
 	assert.Equal(t, uint64(6000), load(t, w.Control(), regWCVLo), "enabling refreshes: WCV = now + WOR")
-	expired, next = w.Check(5999)
+	expired, next, _ = w.Check(5999)
 	assert.Equal(t, []any{false, uint64(6000)}, []any{expired, next})
-	expired, next = w.Check(6000)
+	expired, next, _ = w.Check(6000)
 	assert.Equal(t, []any{false, uint64(7000)}, []any{expired, next})
 	assert.Equal(t, uint64(wcsEN|wcsWS0), load(t, w.Control(), regWCS))
 
 	c.t = 6500
 	store(t, w.Refresh(), regWRR, 0)
 	assert.Equal(t, uint64(wcsEN), load(t, w.Control(), regWCS), "a refresh clears WS0")
-	expired, _ = w.Check(7000)
+	expired, _, _ = w.Check(7000)
 	assert.False(t, expired)
-	expired, _ = w.Check(7500)
+	expired, _, _ = w.Check(7500)
 	assert.False(t, expired, "WS0 again")
-	expired, next = w.Check(8500)
+	expired, next, since := w.Check(8500)
 	assert.True(t, expired, "WS1: the action is due")
+	assert.Equal(t, uint64(2000), since, "ticks since the refresh at 6500")
 	assert.Zero(t, next)
 	assert.Equal(t, uint64(wcsEN|wcsWS0|wcsWS1), load(t, w.Control(), regWCS))
-	expired, _ = w.Check(9000)
+	expired, _, _ = w.Check(9000)
 	assert.False(t, expired, "it fires once")
 
 	store(t, w.Control(), regWCS, 0)
-	expired, next = w.Check(1 << 40)
+	expired, next, _ = w.Check(1 << 40)
 	assert.False(t, expired)
 	assert.Zero(t, next)
 }
@@ -119,8 +120,9 @@ func TestActionWithinTheTimeout(t *testing.T) {
 		last := c.t
 		now, next := last, uint64(0)
 		for {
-			expired, n := w.Check(now)
+			expired, n, since := w.Check(now)
 			if expired {
+				assert.Equal(t, now-last, since)
 				break
 			}
 			require.NotZero(t, n)
