@@ -94,8 +94,8 @@ $(GUEST_APT)/debs/linux-kernel.deb $(GUEST_APT)/debs/busybox.deb &: $(GUEST_PINS
 $(GUESTS)/Image: $(GUEST_APT)/debs/linux-kernel.deb $(GUESTKIT_SOURCES)
 	$(GUESTKIT) kernel -pins $(GUEST_PINS) -o $@ $<
 
-$(GUESTS)/initramfs.cpio.gz: $(GUEST_APT)/debs/busybox.deb guests/linux/init $(GUESTKIT_SOURCES)
-	$(GUESTKIT) initramfs -pins $(GUEST_PINS) -o $@ $<
+$(GUESTS)/initramfs.cpio.gz: $(GUEST_APT)/debs/busybox.deb $(GUEST_APT)/debs/linux-kernel.deb guests/linux/init $(GUESTKIT_SOURCES)
+	$(GUESTKIT) initramfs -pins $(GUEST_PINS) -o $@ -kernel $(GUEST_APT)/debs/linux-kernel.deb $<
 
 # The bare-metal guests configs/qemu-virt.yaml boots at EL1,
 # in build/guests/: the ECU control loop (guests/ecu) and the isolation

@@ -196,3 +196,26 @@ func TestQEMULinuxLifecycle(t *testing.T) {
 	worst := checkHeartbeats(t, strings.Join(r.Output, "\n"), 3)
 	t.Logf("ECU worst period jitter over a fault restart, %d reboots and a power-off: %d us", reboots, worst)
 }
+
+// TestQEMULinuxSBSAWatchdog: Linux's own sbsa_gwdt driver binds to the
+// partition's virtual watchdog (2 s), and a process that opens
+// /dev/watchdog and closes it without the magic character leaves it
+// running unrefreshed: the partition restarts, Linux boots again.
+func TestQEMULinuxSBSAWatchdog(t *testing.T) {
+	guests := requireGuests(t)
+	binary := requireQEMUTools(t)
+	config := demoConfig(t, guests, "    # Not set: on_fault defaults to abort.\n", "    watchdog: {timeout: 2s, action: restart}\n")
+	img := buildConfig(t, config, nil)
+	up := `^\[infotainment\] infotainment: linux up, cpus=2, mem=\d+MiB$`
+	r := runSteps(t, binary, img, 240*time.Second, []consoleStep{
+		{up, "insmod /lib/modules/watchdog.ko; insmod /lib/modules/sbsa_gwdt.ko\n"},
+		{`^\[infotainment\] \[\s*\d+\.\d+\] sbsa-gwdt a100000\.watchdog: Initialized with 2s timeout @ \d+ Hz, action=0\.$`, "echo 1 > /dev/watchdog\n"},
+		{`^tamavisor: partition "infotainment": watchdog expired, (\d+) ms after its last refresh \(timeout 2000 ms\): partition restarted$`, ""},
+		{`^tamavisor: partition "infotainment": vCPU 0 enters at 0x50000000 on core 0$`, ""},
+		{up, ""},
+	})
+	ms, _ := strconv.Atoi(r.Matches[2][1])
+	assert.GreaterOrEqual(t, ms, 2000)
+	assert.LessOrEqual(t, ms, 4000)
+	t.Logf("Linux's watchdog expired %d ms after its last refresh (timeout 2000 ms)", ms)
+}

@@ -20,9 +20,21 @@ var InitScript []byte
 // the console shell, with taskset and devmem for the tests that make one
 // CPU touch an address.
 var Applets = []string{
-	"cat", "cttyhack", "devmem", "dmesg", "echo", "free", "ls", "mount", "nproc",
+	"cat", "cttyhack", "devmem", "dmesg", "echo", "free", "insmod", "ls", "mount", "nproc",
 	"poweroff", "reboot", "setsid", "sh", "taskset", "uname",
 }
+
+// Module is a kernel module the initramfs carries in /lib/modules, for
+// the console shell to insmod.
+type Module struct {
+	Name string // file name, such as sbsa_gwdt.ko
+	Data []byte
+}
+
+// WatchdogModules are the kernel package's modules the initramfs carries:
+// the SBSA watchdog driver (CONFIG_ARM_SBSA_WATCHDOG=m in Debian's cloud
+// kernel) and the watchdog core it depends on, in load order.
+var WatchdogModules = []string{"watchdog.ko", "sbsa_gwdt.ko"}
 
 // The console device node: the kernel opens /dev/console for process 1
 // before devtmpfs is mounted, so it must be in the archive
@@ -33,8 +45,9 @@ const (
 )
 
 // InitramfsEntries lists the initramfs: busybox and its applet links in
-// /bin, /init, the console node and the mount points /init uses.
-func InitramfsEntries(busybox []byte) []Entry {
+// /bin, /init, the console node, the mount points /init uses and modules
+// in /lib/modules.
+func InitramfsEntries(busybox []byte, modules []Module) []Entry {
 	entries := []Entry{
 		{Path: "bin", Mode: fs.ModeDir | 0o755},
 		{Path: "bin/busybox", Mode: 0o755, Data: busybox},
@@ -48,13 +61,19 @@ func InitramfsEntries(busybox []byte) []Entry {
 	for _, applet := range Applets {
 		entries = append(entries, Entry{Path: "bin/" + applet, Mode: fs.ModeSymlink | 0o777, Data: []byte("busybox")})
 	}
+	if len(modules) > 0 {
+		entries = append(entries, Entry{Path: "lib", Mode: fs.ModeDir | 0o755}, Entry{Path: "lib/modules", Mode: fs.ModeDir | 0o755})
+		for _, m := range modules {
+			entries = append(entries, Entry{Path: "lib/modules/" + m.Name, Mode: 0o644, Data: m.Data})
+		}
+	}
 	return entries
 }
 
 // WriteInitramfs writes the gzip-compressed initramfs. The output depends
-// on busybox and InitScript only: no timestamps, names or owners of the
-// machine it is built on end up in it.
-func WriteInitramfs(w io.Writer, busybox []byte) error {
+// on busybox, modules and InitScript only: no timestamps, names or owners
+// of the machine it is built on end up in it.
+func WriteInitramfs(w io.Writer, busybox []byte, modules []Module) error {
 	if err := CheckBusybox(busybox); err != nil {
 		return err
 	}
@@ -63,7 +82,7 @@ func WriteInitramfs(w io.Writer, busybox []byte) error {
 		return err
 	}
 	// A zero gzip header: no file name, no modification time.
-	if err := WriteArchive(zw, InitramfsEntries(busybox)); err != nil {
+	if err := WriteArchive(zw, InitramfsEntries(busybox, modules)); err != nil {
 		return err
 	}
 	return zw.Close()

@@ -81,6 +81,7 @@ var initramfsLayout = []struct {
 	{"bin/dmesg", fs.ModeSymlink | 0o777, "busybox"},
 	{"bin/echo", fs.ModeSymlink | 0o777, "busybox"},
 	{"bin/free", fs.ModeSymlink | 0o777, "busybox"},
+	{"bin/insmod", fs.ModeSymlink | 0o777, "busybox"},
 	{"bin/ls", fs.ModeSymlink | 0o777, "busybox"},
 	{"bin/mount", fs.ModeSymlink | 0o777, "busybox"},
 	{"bin/nproc", fs.ModeSymlink | 0o777, "busybox"},
@@ -101,10 +102,10 @@ var initramfsLayout = []struct {
 func TestWriteInitramfs(t *testing.T) {
 	busybox := testELF(t, elf.EM_AARCH64, elf.PT_LOAD)
 	var first, second bytes.Buffer
-	if err := WriteInitramfs(&first, busybox); err != nil {
+	if err := WriteInitramfs(&first, busybox, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteInitramfs(&second, busybox); err != nil {
+	if err := WriteInitramfs(&second, busybox, nil); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(first.Bytes(), second.Bytes()) {
@@ -152,7 +153,7 @@ func TestWriteInitramfs(t *testing.T) {
 
 func TestWriteInitramfsRefusesDynamicBusybox(t *testing.T) {
 	var b bytes.Buffer
-	if err := WriteInitramfs(&b, testELF(t, elf.EM_AARCH64, elf.PT_INTERP)); err == nil {
+	if err := WriteInitramfs(&b, testELF(t, elf.EM_AARCH64, elf.PT_INTERP), nil); err == nil {
 		t.Error("WriteInitramfs accepted a dynamically linked busybox")
 	}
 }
@@ -230,5 +231,20 @@ func TestInitCommandsAreApplets(t *testing.T) {
 		if !slices.Contains(Applets, word) {
 			t.Errorf("%s is not among the applets", word)
 		}
+	}
+}
+
+// Modules go to /lib/modules, in the order given.
+func TestInitramfsModules(t *testing.T) {
+	entries := InitramfsEntries([]byte("busybox"), []Module{{Name: "watchdog.ko", Data: []byte("core")}, {Name: "sbsa_gwdt.ko", Data: []byte("driver")}})
+	var paths []string
+	for _, e := range entries[len(entries)-4:] {
+		paths = append(paths, e.Path)
+	}
+	if got := strings.Join(paths, " "); got != "lib lib/modules lib/modules/watchdog.ko lib/modules/sbsa_gwdt.ko" {
+		t.Errorf("entries end %q", got)
+	}
+	if string(entries[len(entries)-1].Data) != "driver" {
+		t.Error("module data lost")
 	}
 }

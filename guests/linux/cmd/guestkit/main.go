@@ -26,7 +26,9 @@ import (
 const usage = `usage:
   guestkit fetch -pins FILE -apt DIR PIN=DEB...   fetch pinned arm64 packages with a private apt
   guestkit kernel -pins FILE -o IMAGE DEB          extract the kernel Image from the LINUX_KERNEL package
-  guestkit initramfs -pins FILE -o CPIO.GZ DEB     build the initramfs from the BUSYBOX package`
+  guestkit initramfs -pins FILE -o CPIO.GZ [-kernel KERNEL.deb] DEB
+                                                  build the initramfs from the BUSYBOX package,
+                                                  with the kernel package's watchdog modules`
 
 func main() {
 	if len(os.Args) < 2 {
@@ -136,8 +138,17 @@ func kernel(args []string) error {
 	return nil
 }
 
-// initramfs writes the initramfs around the pinned busybox.
+// initramfs writes the initramfs around the pinned busybox, with the
+// watchdog modules of the pinned kernel package (-kernel KERNEL.deb).
 func initramfs(args []string) error {
+	var kernelDeb string
+	for i := 0; i+1 < len(args); i++ {
+		if args[i] == "-kernel" {
+			kernelDeb = args[i+1]
+			args = append(args[:i:i], args[i+2:]...)
+			break
+		}
+	}
 	pin, deb, out, err := stepArgs("initramfs", linux.BusyboxPin, args)
 	if err != nil {
 		return err
@@ -146,8 +157,29 @@ func initramfs(args []string) error {
 	if err != nil {
 		return err
 	}
+	var modules []linux.Module
+	if kernelDeb != "" {
+		pins, err := linux.LoadPins(pinsPath(args))
+		if err != nil {
+			return err
+		}
+		kpin, err := pins.Pin(linux.KernelPin)
+		if err != nil {
+			return err
+		}
+		if err := kpin.Verify(kernelDeb); err != nil {
+			return err
+		}
+		for _, name := range linux.WatchdogModules {
+			m, err := linux.ReadPackageFile(kernelDeb, "lib/modules/*/kernel/drivers/watchdog/"+name)
+			if err != nil {
+				return err
+			}
+			modules = append(modules, linux.Module{Name: name, Data: m.Data})
+		}
+	}
 	var archive bytes.Buffer
-	if err := linux.WriteInitramfs(&archive, busybox.Data); err != nil {
+	if err := linux.WriteInitramfs(&archive, busybox.Data, modules); err != nil {
 		return fmt.Errorf("%s: /%s: %w", deb, busybox.Path, err)
 	}
 	if err := writeFileAtomic(out, archive.Bytes()); err != nil {
@@ -156,6 +188,16 @@ func initramfs(args []string) error {
 	fmt.Printf("guests: %s: /init, busybox of %s and links for %s (%s)\n",
 		out, pin, strings.Join(linux.Applets, " "), mib(int64(archive.Len())))
 	return nil
+}
+
+// pinsPath returns the -pins argument of args, or the default.
+func pinsPath(args []string) string {
+	for i := 0; i+1 < len(args); i++ {
+		if args[i] == "-pins" {
+			return args[i+1]
+		}
+	}
+	return "guests/versions.mk"
 }
 
 // stepArgs parses "-pins FILE -o OUT DEB" and checks DEB against the pin.
