@@ -105,7 +105,7 @@ func TestQEMUWatchdogRestartsTheECU(t *testing.T) {
 		{`^\[ecu\] ecu: up at EL1`, ""},
 		{`^\[ecu\] ecu: heartbeat 2 .*canary=ok$`, "\x01\x01\x01\x01\x01\x01s"},
 		{`^tamavisor: status "infotainment": running; .*; restarts 0$`, ""},
-		{`^tamavisor: status "ecu": running; vCPUs 0 running; restarts 1; last restart: watchdog$`, ""},
+		{`^tamavisor: status "ecu": running; vCPUs 0 running; restarts 1; last restart: watchdog; watchdog 100 ms, restart$`, ""},
 		{`^tamavisor: status "test": running; vCPUs 0 running; restarts 0$`, ""},
 	})
 	ms, _ := strconv.Atoi(r.Matches[3][1])

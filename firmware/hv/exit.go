@@ -283,8 +283,9 @@ func SGITargets(irm bool, aff uint64, targets uint16, vcpus, self int) (reach ui
 
 // WritePartitionStatus writes one line about partition name, whose
 // lifecycle is life and which has vcpus vCPUs: its phase, each vCPU's
-// state, how often it restarted and why it last stopped or restarted.
-func WritePartitionStatus(c *Console, name string, life *lifecycle.State, vcpus int) {
+// state, how often it restarted and why it last stopped or restarted, and
+// its watchdog (timeout in ms and action; 0 for none).
+func WritePartitionStatus(c *Console, name string, life *lifecycle.State, vcpus int, watchdogMS uint32, watchdog string) {
 	c.Write("tamavisor: status \"")
 	c.Write(name)
 	c.Write("\": ")
@@ -306,6 +307,12 @@ func WritePartitionStatus(c *Console, name string, life *lifecycle.State, vcpus 
 		c.Write(life.LastAction().String())
 		c.Write(": ")
 		c.Write(r.String())
+	}
+	if watchdogMS > 0 {
+		c.Write("; watchdog ")
+		c.Dec(uint64(watchdogMS))
+		c.Write(" ms, ")
+		c.Write(watchdog)
 	}
 	c.Put('\n')
 }

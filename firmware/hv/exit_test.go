@@ -217,11 +217,11 @@ func TestWritePartitionStatus(t *testing.T) {
 	dev := &recorder{}
 	var c Console
 	c.Init(dev, 0, nil)
-	WritePartitionStatus(&c, "infotainment", &life, 2)
+	WritePartitionStatus(&c, "infotainment", &life, 2, 0, "none")
 	require.True(t, v0.Request(lifecycle.ActionRestart, lifecycle.ReasonWatchdog))
 	v1.Exited()
 	v0.Restarted()
-	WritePartitionStatus(&c, "infotainment", &life, 2)
+	WritePartitionStatus(&c, "infotainment", &life, 2, 100, "restart")
 	assert.Equal(t, "tamavisor: status \"infotainment\": running; vCPUs 0 running, 1 waiting for CPU_ON; restarts 0\r\n"+
-		"tamavisor: status \"infotainment\": running; vCPUs 0 running, 1 stopping; restarts 1; last restart: watchdog\r\n", string(dev.out))
+		"tamavisor: status \"infotainment\": running; vCPUs 0 running, 1 stopping; restarts 1; last restart: watchdog; watchdog 100 ms, restart\r\n", string(dev.out))
 }

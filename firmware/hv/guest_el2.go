@@ -744,7 +744,8 @@ func (vc *vcpu) hypervisorCommand(typed []byte) {
 		case 's':
 			for p := 0; p < vc.view.NumPartitions(); p++ {
 				part := vc.view.Partition(p)
-				WritePartitionStatus(&console, part.Name.String(), &shared().Partition[p].Life, mathbits.OnesCount64(part.CPUMask))
+				WritePartitionStatus(&console, part.Name.String(), &shared().Partition[p].Life, mathbits.OnesCount64(part.CPUMask),
+					part.WatchdogMS, part.Watchdog.String())
 			}
 		}
 	}
