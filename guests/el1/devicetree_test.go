@@ -49,9 +49,9 @@ func tree(t testing.TB, rootCells map[string][]uint32, children ...node) []byte 
 	return blob
 }
 
-// The ECU partition's device tree as Tamavisor generates it.
-func ecuDeviceTree(t testing.TB) []byte {
-	blob, err := dtb.Generate(dtb.Guest{
+// ecuGuest is the ECU partition as Tamavisor describes it to its guest.
+func ecuGuest() dtb.Guest {
+	return dtb.Guest{
 		Name:   "ecu",
 		Memory: []dtb.MemoryRegion{{IPA: 0x7000_0000, Size: 64 << 20}},
 		CPUs:   1,
@@ -61,7 +61,12 @@ func ecuDeviceTree(t testing.TB) []byte {
 			VirtIRQ: qemuvirt.VirtTimerIRQ, HypIRQ: qemuvirt.HypTimerIRQ},
 		PSCI:    dtb.PSCI{Conduit: "hvc"},
 		Console: &dtb.Console{Base: qemuvirt.UART0Base, Size: qemuvirt.UART0Size, SPI: qemuvirt.UART0IRQ},
-	})
+	}
+}
+
+// The ECU partition's device tree as Tamavisor generates it.
+func ecuDeviceTree(t testing.TB) []byte {
+	blob, err := dtb.Generate(ecuGuest())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,18 +211,10 @@ func TestWatchdogFromDeviceTree(t *testing.T) {
 	if err != nil || ok {
 		t.Fatalf("a tree without a watchdog: ok %v, %v", ok, err)
 	}
-	blob, err := dtb.Generate(dtb.Guest{
-		Name:   "ecu",
-		Memory: []dtb.MemoryRegion{{IPA: 0x7000_0000, Size: 64 << 20}},
-		CPUs:   1,
-		GIC: dtb.GIC{DistBase: qemuvirt.GICDBase, DistSize: qemuvirt.GICDSize,
-			RedistBase: qemuvirt.GICRBase, RedistSize: dtb.RedistributorFrameSize},
-		Timer: dtb.Timer{SecurePhysIRQ: 16 + 13, PhysIRQ: qemuvirt.PhysTimerIRQ,
-			VirtIRQ: qemuvirt.VirtTimerIRQ, HypIRQ: qemuvirt.HypTimerIRQ},
-		PSCI: dtb.PSCI{Conduit: "hvc"},
-		Watchdog: &dtb.Watchdog{Control: dtb.Region{Base: qemuvirt.WatchdogControlIPA, Size: 0x1000},
-			Refresh: dtb.Region{Base: qemuvirt.WatchdogRefreshIPA, Size: 0x1000}, TimeoutSec: 1},
-	})
+	guest := ecuGuest()
+	guest.Watchdog = &dtb.Watchdog{Control: dtb.Region{Base: qemuvirt.WatchdogControlIPA, Size: 0x1000},
+		Refresh: dtb.Region{Base: qemuvirt.WatchdogRefreshIPA, Size: 0x1000}, TimeoutSec: 1}
+	blob, err := dtb.Generate(guest)
 	if err != nil {
 		t.Fatal(err)
 	}
