@@ -113,6 +113,12 @@ func attackExpectations() []string {
 		`^\[test\] attack: PSCI_VERSION: psci 0x10001 \(version 1\.1\)$`,
 		`^\[test\] attack: unknown HVC 0xc2000042: returned 0xffffffffffffffff$`,
 		`^\[test\] attack: unknown SMC 0xc2000042: returned 0xffffffffffffffff$`,
+		// SMCCC calls use immediate 0: any other is NOT_SUPPORTED.
+		`^\[test\] attack: PSCI_VERSION with HVC #1: returned 0xffffffffffffffff$`,
+		// The EL1 physical timer traps and is not emulated: undefined,
+		// as on a CPU without it, and no fault policy.
+		`^tamavisor: partition "test": vCPU 0: Trapped MSR, MRS or System instruction execution in AArch64 state \(pc 0x[0-9a-f]+\): undefined instruction injected$`,
+		`^\[test\] attack: read the physical timer's control register: abort \(EC 0x0 Unknown reason\)$`,
 	)
 	// Calls with random function IDs and registers: each returns an error
 	// code, NOT_SUPPORTED where Tamavisor offers no such function, and

@@ -184,23 +184,35 @@ type Injection struct {
 	SPSR   uint64
 }
 
+// spsrAArch32 is SPSR.M[4]: the exception came from AArch32.
+const spsrAArch32 = 1 << 4
+
+// vectorFor returns the offset from VBAR_EL1 of the synchronous exception
+// vector for an exception taken to EL1 from the state spsr describes
+// (DDI 0487 D1.10.2 "Exception vectors"), and whether it came from EL1.
+func vectorFor(spsr uint64) (vector uint64, fromEL1 bool) {
+	fromEL1 = spsr&spsrAArch32 == 0 && aarch64.SPSR(spsr).ExceptionLevel() == 1
+	switch {
+	case fromEL1 && spsr&spsrModeMask == spsrEL1h:
+		return 0x200, true // current EL with SP_ELx
+	case fromEL1:
+		return 0x000, true // current EL with SP_EL0
+	case spsr&spsrAArch32 != 0:
+		return 0x600, false // lower EL using AArch32
+	}
+	return 0x400, false // lower EL (EL0) using AArch64
+}
+
 // InjectExternalAbort computes the abort a guest takes for an access the
 // exit e describes.
 func InjectExternalAbort(f *Frame, e Exit) Injection {
-	fromEL1 := aarch64.SPSR(f.SPSR).ExceptionLevel() == 1
 	class := uint64(aarch64.ECDataAbortSame)
 	if e.Class == aarch64.ECInstrAbortLower {
 		class = uint64(aarch64.ECInstrAbortSame)
 	}
-	var vector uint64
-	switch {
-	case fromEL1 && f.SPSR&spsrModeMask == spsrEL1h:
-		vector = 0x200 // current EL with SP_ELx
-	case fromEL1:
-		vector = 0x000 // current EL with SP_EL0
-	default:
-		vector = 0x400 // lower EL (EL0) using AArch64
-		class -= 1     // the "from a lower Exception level" classes
+	vector, fromEL1 := vectorFor(f.SPSR)
+	if !fromEL1 {
+		class -= 1 // the "from a lower Exception level" classes
 	}
 	esr := class<<26 | esrIL | fscExternal
 	if e.Access.Write && e.Class == aarch64.ECDataAbortLower {
@@ -211,6 +223,23 @@ func InjectExternalAbort(f *Frame, e Exit) Injection {
 		Vector: vector, SPSR: spsrDAIF | spsrEL1h,
 	}
 }
+
+// InjectUndefined computes the Undefined Instruction exception (EC 0x00,
+// "Unknown reason") a guest takes for an instruction that trapped and that
+// the hypervisor does not emulate, as the CPU would raise it for an
+// instruction it does not implement: ELR at the instruction itself, FAR
+// not meaningful (zero).
+func InjectUndefined(f *Frame) Injection {
+	vector, _ := vectorFor(f.SPSR)
+	return Injection{
+		ESREL1: uint64(aarch64.ECUnknown)<<26 | esrIL, ELREL1: f.ELR, SPSREL1: f.SPSR,
+		Vector: vector, SPSR: spsrDAIF | spsrEL1h,
+	}
+}
+
+// CallImmediate returns the immediate of a trapped HVC or SMC (ESR_EL2
+// ISS[15:0], DDI 0487 D17.2.37); SMCCC calls use 0.
+func CallImmediate(esr uint64) uint16 { return uint16(esr) }
 
 // TrapCounts counts one core's guest exits by reason. Only its own core
 // writes it (atomically, so others may read it at any time).

@@ -225,3 +225,36 @@ func TestWritePartitionStatus(t *testing.T) {
 	assert.Equal(t, "tamavisor: status \"infotainment\": running; vCPUs 0 running, 1 waiting for CPU_ON; restarts 0\r\n"+
 		"tamavisor: status \"infotainment\": running; vCPUs 0 running, 1 stopping; restarts 1; last restart: watchdog; watchdog 100 ms, restart\r\n", string(dev.out))
 }
+
+// An instruction the hypervisor traps and does not emulate is undefined to
+// the guest: EC 0x00 at the vector of where it was, ELR at the instruction.
+func TestInjectUndefined(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		spsr   uint64
+		vector uint64
+	}{
+		{"EL1h", 0x3c5, 0x200},
+		{"EL1t", 0x3c4, 0x000},
+		{"EL0 AArch64", 0x000, 0x400},
+		{"EL0 AArch32 (User)", 0x010, 0x600},
+	} {
+		f := Frame{ELR: 0x7400_1234, SPSR: tc.spsr, FAR: 0xdead}
+		in := InjectUndefined(&f)
+		assert.Equal(t, Injection{ESREL1: 1 << 25, ELREL1: 0x7400_1234, SPSREL1: tc.spsr, Vector: tc.vector, SPSR: 0x3c5}, in, tc.name)
+	}
+}
+
+// An abort from AArch32 EL0 goes to the lower-EL AArch32 vector.
+func TestInjectExternalAbortFromAArch32(t *testing.T) {
+	f := Frame{ELR: 0x8000, SPSR: 0x010, FAR: 0x1000}
+	in := InjectExternalAbort(&f, Exit{Kind: ExitAbort, Class: 0x24})
+	assert.Equal(t, uint64(0x600), in.Vector)
+	assert.Equal(t, uint64(0x24), in.ESREL1>>26, "data abort from a lower exception level")
+}
+
+func TestCallImmediate(t *testing.T) {
+	assert.Equal(t, uint16(0), CallImmediate(0x5a00_0000))
+	assert.Equal(t, uint16(1), CallImmediate(0x5a00_0001))
+	assert.Equal(t, uint16(0xffff), CallImmediate(0x5e00_ffff))
+}

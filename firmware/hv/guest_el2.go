@@ -402,7 +402,15 @@ func (vc *vcpu) run() lifecycle.Next {
 		case ExitSysReg:
 			counts.Count(e)
 			if !vc.sysreg(e) {
-				next = vc.fault(e)
+				// A register the hypervisor traps and does not
+				// emulate: undefined, as on a CPU without it. No
+				// fault policy applies; the guest did nothing
+				// outside its partition.
+				vc.report(e, "undefined instruction injected")
+				in := InjectUndefined(&guestFrame)
+				injectEL1(in.ESREL1, in.FAREL1, in.ELREL1, in.SPSREL1)
+				guestFrame.ELR = readVBAREL1() + in.Vector
+				guestFrame.SPSR = in.SPSR
 			}
 		case ExitMMIO:
 			if vc.emulate(e) {
@@ -506,6 +514,12 @@ func (vc *vcpu) call(e Exit) lifecycle.Next {
 	if e.Kind == ExitSMC {
 		guestFrame.ELR += 4 // a trapped SMC returns to itself
 	}
+	if CallImmediate(guestFrame.ESR) != 0 {
+		// SMCCC calls use immediate 0 (DEN 0028 2.5); no other
+		// service is offered.
+		guestFrame.X[0] = psciNotSupported
+		return lifecycle.Continue
+	}
 	res := vc.psci.Call(guestFrame.X[0], guestFrame.X[1], guestFrame.X[2], guestFrame.X[3])
 	copy(guestFrame.X[:4], res.X[:])
 	switch res.Action {
@@ -523,6 +537,9 @@ func (vc *vcpu) call(e Exit) lifecycle.Next {
 	}
 	return lifecycle.Continue
 }
+
+// psciNotSupported is SMCCC's NOT_SUPPORTED (-1) as a register value.
+const psciNotSupported = 1<<64 - 1
 
 // stopTimeout bounds how long a stop's leader waits for the partition's
 // other vCPUs to leave their guests. A vCPU traps at once on the doorbell

@@ -59,6 +59,8 @@ func TestAttackStandalone(t *testing.T) {
 		{`PSCI_VERSION`, `psci `},
 		{`unknown HVC 0xc2000042`, ``},
 		{`unknown SMC 0xc2000042`, ``},
+		{`PSCI_VERSION with HVC #1`, ``},
+		{`read the physical timer's control register`, ``},
 		{`harness: read unmapped address 0x0`, `abort \(EC 0x25 Data Abort taken without a change in Exception level: translation fault at level \d\)`},
 		{`harness: BRK`, `abort \(EC 0x3c BRK instruction execution in AArch64 state\)`},
 	}

@@ -9,6 +9,22 @@ TEXT ·breakpoint(SB),NOSPLIT,$0
 	BRK	$0x4154
 	RET
 
+// func readPhysTimerControl() uint64
+// MRS of CNTP_CTL_EL0: Tamavisor traps the EL1 physical timer and does not
+// emulate it, so the guest takes an Undefined Instruction exception.
+TEXT ·readPhysTimerControl(SB),NOSPLIT,$0-8
+	MRS	CNTP_CTL_EL0, R0
+	MOVD	R0, ret+0(FP)
+	RET
+
+// func hvcImmediate1(fn uint64) uint64
+// An HVC whose immediate is 1: SMCCC calls use 0 (DEN 0028 2.5).
+TEXT ·hvcImmediate1(SB),NOSPLIT,$0-16
+	MOVD	fn+0(FP), R0
+	HVC	$1
+	MOVD	R0, ret+8(FP)
+	RET
+
 // parked is where the attacker asks PSCI CPU_ON to start another
 // partition's core: should a hypervisor grant that, the core stops here,
 // interrupts masked, instead of running anything of its own.

@@ -29,6 +29,8 @@ func breakpoint()
 func parkedAddress() uint64
 func fpAcrossTraps(gicd, rounds uint64, regs *[64]uint64)
 func timerFires(spins uint64)
+func readPhysTimerControl() uint64
+func hvcImmediate1(fn uint64) uint64
 
 // randomCalls is how many random calls the attacker makes, HVC and SMC
 // alternately.
@@ -122,6 +124,10 @@ func run(a attempt.Attempt) uint64 {
 		return el1.SMC(a.Function, a.Args[0], a.Args[1], a.Args[2])
 	case attempt.Breakpoint:
 		breakpoint()
+	case attempt.PhysTimer:
+		return readPhysTimerControl()
+	case attempt.HVCImmediate:
+		return hvcImmediate1(a.Function)
 	}
 	return 0
 }

@@ -30,6 +30,8 @@ const (
 	HVC                    // a hypervisor call (SMCCC)
 	SMC                    // a secure monitor call (SMCCC)
 	Breakpoint             // a BRK instruction
+	PhysTimer              // MRS of CNTP_CTL_EL0, which the hypervisor traps and does not emulate
+	HVCImmediate           // an HVC with immediate 1, which no SMCCC service uses
 )
 
 func (k Kind) String() string {
@@ -46,6 +48,10 @@ func (k Kind) String() string {
 		return "smc"
 	case Breakpoint:
 		return "brk"
+	case PhysTimer:
+		return "mrs cntp_ctl_el0"
+	case HVCImmediate:
+		return "hvc #1"
 	}
 	return "unknown"
 }
@@ -138,6 +144,8 @@ func Plan(t Target) []Attempt {
 		Attempt{Name: "PSCI_VERSION", Kind: HVC, PSCI: true, Function: aarch64.PSCIVersion},
 		Attempt{Name: "unknown HVC " + hex(UnknownFunction), Kind: HVC, Function: UnknownFunction},
 		Attempt{Name: "unknown SMC " + hex(UnknownFunction), Kind: SMC, Function: UnknownFunction},
+		Attempt{Name: "PSCI_VERSION with HVC #1", Kind: HVCImmediate, Function: aarch64.PSCIVersion},
+		Attempt{Name: "read the physical timer's control register", Kind: PhysTimer},
 		Attempt{Name: "harness: read unmapped address 0x0", Kind: Read64, Address: 0},
 		Attempt{Name: "harness: BRK", Kind: Breakpoint},
 	)
@@ -172,7 +180,7 @@ func Result(a Attempt, value uint64, fault el1.Fault, faulted bool) Outcome {
 	switch {
 	case faulted:
 		return Outcome{Kind: Abort, Fault: fault}
-	case a.Kind == HVC || a.Kind == SMC:
+	case a.Kind == HVC || a.Kind == SMC || a.Kind == HVCImmediate:
 		if a.PSCI {
 			return Outcome{Kind: PSCI, Value: value}
 		}
