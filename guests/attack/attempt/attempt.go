@@ -24,14 +24,14 @@ import (
 type Kind uint8
 
 const (
-	Read64     Kind = iota // a 64-bit load
-	Write64                // a 64-bit store
-	Read32                 // a 32-bit load, for device registers
-	HVC                    // a hypervisor call (SMCCC)
-	SMC                    // a secure monitor call (SMCCC)
-	Breakpoint             // a BRK instruction
-	PhysTimer              // MRS of CNTP_CTL_EL0, which the hypervisor traps and does not emulate
-	HVCImmediate           // an HVC with immediate 1, which no SMCCC service uses
+	Read64       Kind = iota // a 64-bit load
+	Write64                  // a 64-bit store
+	Read32                   // a 32-bit load, for device registers
+	HVC                      // a hypervisor call (SMCCC)
+	SMC                      // a secure monitor call (SMCCC)
+	Breakpoint               // a BRK instruction
+	PhysTimer                // MRS of CNTP_CTL_EL0, which the hypervisor traps and does not emulate
+	HVCImmediate             // an HVC with immediate 1, which no SMCCC service uses
 )
 
 func (k Kind) String() string {
