@@ -118,3 +118,47 @@ func TestSysRegDecoding(t *testing.T) {
 	assert.True(t, a.Is(3, 3, 14, 2, 1))
 	assert.False(t, a.IsICCSGI1R())
 }
+
+func sysregISS(op0, op1, crn, crm, op2 uint8, read bool) ESR {
+	iss := uint64(op0)<<20 | uint64(op2)<<17 | uint64(op1)<<14 | uint64(crn)<<10 | uint64(crm)<<1
+	if read {
+		iss |= 1
+	}
+	return ESR(uint64(ECSysReg)<<26 | 1<<25 | iss)
+}
+
+func TestIsPMU(t *testing.T) {
+	for _, c := range []struct {
+		name                    string
+		op0, op1, crn, crm, op2 uint8
+		pmu                     bool
+	}{
+		{"PMCR_EL0", 3, 3, 9, 12, 0, true},
+		{"PMCCNTR_EL0", 3, 3, 9, 13, 0, true},
+		{"PMUSERENR_EL0", 3, 3, 9, 14, 0, true},
+		{"PMOVSSET_EL0", 3, 3, 9, 14, 3, true},
+		{"PMINTENSET_EL1", 3, 0, 9, 14, 1, true},
+		{"PMINTENCLR_EL1", 3, 0, 9, 14, 2, true},
+		{"PMEVCNTR0_EL0", 3, 3, 14, 8, 0, true},
+		{"PMEVTYPER30_EL0", 3, 3, 14, 15, 6, true},
+		{"PMCCFILTR_EL0", 3, 3, 14, 15, 7, true},
+		{"CNTP_CTL_EL0", 3, 3, 14, 2, 1, false},
+		{"CNTV_CVAL_EL0", 3, 3, 14, 3, 2, false},
+		{"ICC_SGI1R_EL1", 3, 0, 12, 11, 5, false},
+		{"PMSCR_EL1 (SPE, op1 0 C9 C9)", 3, 0, 9, 9, 0, false},
+		{"DBGBVR0_EL1", 2, 0, 0, 0, 4, false},
+	} {
+		a := sysregISS(c.op0, c.op1, c.crn, c.crm, c.op2, true).SysReg()
+		assert.Equal(t, c.pmu, a.IsPMU(), c.name)
+	}
+}
+
+func TestSetWay(t *testing.T) {
+	assert.Equal(t, DCISW, sysregISS(1, 0, 7, 6, 2, false).SysReg().SetWay())
+	assert.Equal(t, DCCSW, sysregISS(1, 0, 7, 10, 2, false).SysReg().SetWay())
+	assert.Equal(t, DCCISW, sysregISS(1, 0, 7, 14, 2, false).SysReg().SetWay())
+	assert.Equal(t, NotSetWay, sysregISS(1, 3, 7, 14, 1, false).SysReg().SetWay(), "DC CIVAC is by address")
+	assert.Equal(t, NotSetWay, sysregISS(1, 0, 7, 6, 1, false).SysReg().SetWay(), "DC IVAC is by address")
+	assert.Equal(t, 0, SetWayLevel(0x8000_0040))
+	assert.Equal(t, 1, SetWayLevel(0x8000_0042))
+}

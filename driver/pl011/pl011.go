@@ -60,6 +60,16 @@ func (u *UART) Tx(c byte) {
 	mmio.Write32(u.Base+DR, uint32(c))
 }
 
+// TryTx sends c if the transmit FIFO has room, without waiting, and
+// reports whether it did.
+func (u *UART) TryTx(c byte) bool {
+	if mmio.Read32(u.Base+FR)&FRTXFF != 0 {
+		return false
+	}
+	mmio.Write32(u.Base+DR, uint32(c))
+	return true
+}
+
 // Rx returns the next received byte, or false when none is waiting.
 func (u *UART) Rx() (byte, bool) {
 	if mmio.Read32(u.Base+FR)&FRRXFE != 0 {

@@ -63,6 +63,16 @@ func TestTxWaitsForRoomInTheFIFO(t *testing.T) {
 	assert.Equal(t, "ok", string(m.sent))
 }
 
+// TryTx never waits: it refuses while the FIFO is full.
+func TestTryTxRefusesWhileTheFIFOIsFull(t *testing.T) {
+	m := &model{base: 0x0900_0000, txFullFor: 1, regs: map[uint64]uint32{}}
+	defer mmio.SetBus(m)()
+	u := UART{Base: m.base}
+	assert.False(t, u.TryTx('n'))
+	assert.True(t, u.TryTx('y'))
+	assert.Equal(t, "y", string(m.sent))
+}
+
 func TestRx(t *testing.T) {
 	m := &model{base: 0x0900_0000, rx: []byte("a"), regs: map[uint64]uint32{}}
 	defer mmio.SetBus(m)()

@@ -254,6 +254,29 @@ cleaned:
 	DSB	$15
 	RET
 
+// func cleanInvalidateDcache(addr, size uint64)
+// Cleans and invalidates data cache lines to the point of coherency: a
+// guest's set/way maintenance, carried out on its own memory.
+TEXT ·cleanInvalidateDcache(SB),NOSPLIT,$0-16
+	MOVD	addr+0(FP), R0
+	MOVD	size+8(FP), R2
+	ADD	R0, R2, R2		// end
+	MRS_CTR_EL0_X1
+	UBFX	$16, R1, $4, R1		// DminLine: log2 of the line in words
+	MOVD	$4, R3
+	LSL	R1, R3, R3		// line size in bytes
+	SUB	$1, R3, R4
+	BIC	R4, R0, R0		// align down to a line
+civac:
+	CMP	R2, R0
+	BHS	civaced
+	DC_CIVAC_X0
+	ADD	R3, R0, R0
+	B	civac
+civaced:
+	DSB	$15
+	RET
+
 // func onBootMap() bool
 // Whether this core runs on the boot identity map: only the boot core
 // does, from cpuinit; secondaries enter with their own tables.

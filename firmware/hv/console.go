@@ -1,10 +1,10 @@
 package hv
 
-import "github.com/tamavisor/tamavisor/internal/spin"
-
-// Transmitter sends one byte to the console device.
+// Transmitter sends one byte to the console device: Tx when it can wait
+// for the device, TryTx when it must not.
 type Transmitter interface {
 	Tx(c byte)
+	NonBlockingTransmitter
 }
 
 // maxLine is the longest line written out whole: every line the
@@ -13,37 +13,50 @@ type Transmitter interface {
 const maxLine = 512
 
 // Console is one core's view of the console all cores share. Each core
-// collects its output a line at a time and writes whole lines under a lock
-// in shared memory, so lines of two cores never interleave mid-line.
+// collects its output a line at a time. While it is the only core
+// running, whole lines go straight to the device; once others run, they go
+// into the core's ring, and the core writes out what the UART takes
+// without waiting (see OutputWriter): lines of two cores never interleave
+// mid-line, and no core waits for another's output.
 //
 // A Console lives in each core's private memory; it allocates nothing.
 type Console struct {
-	dev   Transmitter
-	owner *spin.Lock // in the shared region; nil while only one core runs
-	core  uint32
+	dev  Transmitter
+	core uint32
+	// rings and writer are in the shared region; nil while only one
+	// core runs.
+	rings  []OutputRing
+	writer *OutputWriter
 	// line holds one line; a longer one goes out in pieces, and only
 	// then can another core's line fall between them.
 	line [maxLine]byte
 	n    int
 }
 
-// Init binds the console to its device and core. owner is the shared lock;
-// pass nil before other cores run.
-func (c *Console) Init(dev Transmitter, core int, owner *spin.Lock) {
+// Init binds the console to its device and core. rings (one per core) and
+// writer are shared; pass nil before other cores run.
+func (c *Console) Init(dev Transmitter, core int, rings []OutputRing, writer *OutputWriter) {
 	c.dev = dev
 	c.core = uint32(core)
-	c.owner = owner
+	c.SetOutput(rings, writer)
 }
 
-// SetLock starts (or stops, with nil) cross-core locking.
-func (c *Console) SetLock(owner *spin.Lock) { c.owner = owner }
+// SetOutput starts (or stops, with nil) output through the cores' rings.
+func (c *Console) SetOutput(rings []OutputRing, writer *OutputWriter) {
+	c.rings, c.writer = rings, writer
+}
 
-// Put adds one byte; a newline or a full buffer writes the line out.
+// Put adds one byte; a newline writes the line out, and a full buffer
+// writes out what it holds as a line of its own.
 func (c *Console) Put(b byte) {
+	if b == '\n' {
+		c.endLine()
+		return
+	}
 	c.line[c.n] = b
 	c.n++
-	if b == '\n' || c.n == len(c.line) {
-		c.Flush()
+	if c.n == len(c.line) {
+		c.endLine()
 	}
 }
 
@@ -54,41 +67,53 @@ func (c *Console) Write(s string) {
 	}
 }
 
-// Flush writes out whatever is buffered, under the lock.
+// Flush writes out whatever is buffered, as a line.
 func (c *Console) Flush() {
-	if c.n == 0 || c.dev == nil {
-		c.n = 0
+	if c.n > 0 {
+		c.endLine()
+	}
+}
+
+func (c *Console) endLine() {
+	line := c.line[:c.n]
+	c.n = 0
+	c.emit(nil, line)
+}
+
+// emit writes prefix and line and a line end, as one line.
+func (c *Console) emit(prefix, line []byte) {
+	if c.dev == nil {
 		return
 	}
-	acquired := c.lock()
-	for i := 0; i < c.n; i++ {
-		if c.line[i] == '\n' {
-			c.dev.Tx('\r')
+	if c.rings == nil {
+		for _, s := range [2][]byte{prefix, line} {
+			for _, b := range s {
+				c.dev.Tx(b)
+			}
 		}
-		c.dev.Tx(c.line[i])
+		c.dev.Tx('\r')
+		c.dev.Tx('\n')
+		return
 	}
-	c.n = 0
-	if acquired {
-		c.unlock()
+	ring := &c.rings[c.core]
+	if !ring.put(prefix, line) {
+		// Full: what is pending may go out now, else the line is lost
+		// (counted), this core's only.
+		c.writer.Drain(c.core, c.rings, c.dev)
+		if !ring.put(prefix, line) {
+			ring.lost.Add(1)
+			return
+		}
 	}
+	c.writer.Drain(c.core, c.rings, c.dev)
 }
 
-// lock takes the shared console lock, reporting whether this call took it
-// (and so must release it). It returns false without waiting when this
-// core already holds it (a fault while printing). It waits while another
-// live core writes a line, and takes the lock over from a core that halted
-// holding it: what such a core left is at worst half a line, and the
-// others must not fall silent.
-func (c *Console) lock() bool {
-	if c.owner == nil || c.owner.HeldBy(c.core) {
-		return false
+// Drain writes out pending lines of every core, as many as the UART takes
+// without waiting, unless another core is at it.
+func (c *Console) Drain() {
+	if c.rings != nil {
+		c.writer.Drain(c.core, c.rings, c.dev)
 	}
-	c.owner.TakeOver(c.core)
-	return true
-}
-
-func (c *Console) unlock() {
-	c.owner.Release(c.core)
 }
 
 // Hex writes v as 0x-prefixed lower-case hexadecimal.
@@ -133,25 +158,11 @@ func (c *Console) Dec(v uint64) {
 	}
 }
 
-// WriteLine writes prefix, line and a line end as one line under the
-// console lock, bypassing the line buffer (a guest's line plus its prefix
-// may be longer than the buffer, and must not be split). It implements
-// vpl011.LineSink for the partitions' virtual consoles.
+// WriteLine writes prefix, line and a line end as one line, bypassing the
+// line buffer (a guest's line plus its prefix may be longer than the
+// buffer, and must not be split). It implements vpl011.LineSink for the
+// partitions' virtual consoles.
 func (c *Console) WriteLine(prefix, line []byte) {
 	c.Flush()
-	if c.dev == nil {
-		return
-	}
-	acquired := c.lock()
-	for _, b := range prefix {
-		c.dev.Tx(b)
-	}
-	for _, b := range line {
-		c.dev.Tx(b)
-	}
-	c.dev.Tx('\r')
-	c.dev.Tx('\n')
-	if acquired {
-		c.unlock()
-	}
+	c.emit(prefix, line)
 }

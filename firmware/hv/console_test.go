@@ -1,7 +1,6 @@
 package hv
 
 import (
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,10 +12,12 @@ import (
 	"github.com/tamavisor/tamavisor/internal/spin"
 )
 
-// recorder is a console device that records what it was sent.
+// recorder is a console device that records what it was sent. While
+// refuse is set it takes nothing (a full transmit FIFO).
 type recorder struct {
-	mu  sync.Mutex
-	out []byte
+	mu     sync.Mutex
+	out    []byte
+	refuse atomic.Bool
 }
 
 func (r *recorder) Tx(c byte) {
@@ -25,27 +26,48 @@ func (r *recorder) Tx(c byte) {
 	r.mu.Unlock()
 }
 
+func (r *recorder) TryTx(c byte) bool {
+	if r.refuse.Load() {
+		return false
+	}
+	r.Tx(c)
+	return true
+}
+
+func (r *recorder) String() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return string(r.out)
+}
+
 func TestConsoleWritesWholeLines(t *testing.T) {
 	dev := &recorder{}
 	var c Console
-	c.Init(dev, 0, nil)
+	c.Init(dev, 0, nil, nil)
 	c.Write("core 0 ")
 	assert.Empty(t, dev.out, "a partial line went out")
 	c.Write("up\n")
 	assert.Equal(t, "core 0 up\r\n", string(dev.out))
 }
 
-// Cores printing at the same time never interleave within a line.
+// sharedOutput is the rings and writer of the shared region.
+type sharedOutput struct {
+	rings  [MaxCPUs]OutputRing
+	writer OutputWriter
+}
+
+// Cores printing at the same time never interleave within a line, and
+// every line gets out.
 func TestConsoleLinesOfTwoCoresDoNotInterleave(t *testing.T) {
 	dev := &recorder{}
-	var lock spin.Lock
+	out := &sharedOutput{}
 	var wg sync.WaitGroup
 	for core := 0; core < 4; core++ {
 		wg.Add(1)
 		go func(core int) {
 			defer wg.Done()
 			var c Console
-			c.Init(dev, core, &lock)
+			c.Init(dev, core, out.rings[:], &out.writer)
 			for i := 0; i < 200; i++ {
 				c.Write("core ")
 				c.Dec(uint64(core))
@@ -56,53 +78,102 @@ func TestConsoleLinesOfTwoCoresDoNotInterleave(t *testing.T) {
 		}(core)
 	}
 	wg.Wait()
-	lines := strings.Split(strings.TrimSuffix(string(dev.out), "\r\n"), "\r\n")
+	var c Console
+	c.Init(dev, 5, out.rings[:], &out.writer)
+	for anyPending(out.rings[:]) {
+		c.Drain()
+	}
+	lines := strings.Split(strings.TrimSuffix(dev.String(), "\r\n"), "\r\n")
 	assert.Len(t, lines, 800)
 	for _, l := range lines {
 		assert.Regexp(t, `^core [0-3] says hello, line \d+$`, l)
 	}
-	_, held := lock.Holder()
-	assert.False(t, held, "console lock left held")
+	_, held := out.writer.lock.Holder()
+	assert.False(t, held, "console writer left held")
 }
 
-// A core that writes a line is waited for; one that halted holding the
-// lock must not silence the others: its lock is taken over.
-func TestConsoleWaitsForALiveHolderAndTakesOverFromAHaltedOne(t *testing.T) {
-	var halted atomic.Bool
-	spin.Halted = func(core uint32) bool { return core == 3 && halted.Load() }
+// No core waits while another writes: a core that finds the writer busy
+// leaves its line in its ring and returns, and the line goes out with the
+// next drain.
+func TestConsoleNeverWaitsForAnotherCore(t *testing.T) {
+	dev := &recorder{}
+	out := &sharedOutput{}
+	require.True(t, out.writer.lock.TryAcquire(3)) // core 3 is writing, and stays so
+	var c Console
+	c.Init(dev, 0, out.rings[:], &out.writer)
+	c.Write("still here\n") // returns: nothing to wait for
+	assert.Empty(t, dev.String())
+	out.writer.lock.Release(3)
+	c.Drain()
+	assert.Equal(t, "still here\r\n", dev.String())
+}
+
+// A writer that halted holding the writer is taken over: the others must
+// not fall silent.
+func TestConsoleTakesOverFromAHaltedWriter(t *testing.T) {
+	spin.Halted = func(core uint32) bool { return core == 3 }
 	t.Cleanup(func() { spin.Halted = nil })
 	dev := &recorder{}
-	var lock spin.Lock
-	require.NoError(t, lock.Acquire(3))
-	done := make(chan struct{})
-	go func() {
-		var c Console
-		c.Init(dev, 0, &lock)
-		c.Write("still here\n")
-		close(done)
-	}()
-	for range 1000 {
-		select {
-		case <-done:
-			t.Fatal("a line went out while a live core held the console")
-		default:
-			runtime.Gosched()
-		}
+	out := &sharedOutput{}
+	require.True(t, out.writer.lock.TryAcquire(3))
+	var c Console
+	c.Init(dev, 0, out.rings[:], &out.writer)
+	c.Write("still here\n")
+	assert.Equal(t, "still here\r\n", dev.String())
+}
+
+// A UART that takes no byte stops the writer where it is; the line goes
+// on from there, whole, when it takes bytes again, before any other
+// core's line.
+func TestConsoleFullUARTResumesMidLine(t *testing.T) {
+	dev := &recorder{}
+	out := &sharedOutput{}
+	var a, b Console
+	a.Init(dev, 0, out.rings[:], &out.writer)
+	b.Init(dev, 1, out.rings[:], &out.writer)
+	a.Write("first\n")
+	dev.refuse.Store(true)
+	a.Write("second line of core 0\n")
+	b.Write("core 1\n")
+	assert.Equal(t, "first\r\n", dev.String())
+	dev.refuse.Store(false)
+	a.Drain()
+	assert.Equal(t, "first\r\nsecond line of core 0\r\ncore 1\r\n", dev.String())
+}
+
+// A core whose ring is full loses its own lines, counted, and nobody
+// else's.
+func TestConsoleFullRingLosesOnlyItsOwnLines(t *testing.T) {
+	dev := &recorder{}
+	out := &sharedOutput{}
+	dev.refuse.Store(true)
+	var a, b Console
+	a.Init(dev, 0, out.rings[:], &out.writer)
+	b.Init(dev, 1, out.rings[:], &out.writer)
+	line := strings.Repeat("z", 99) + "\n"
+	fit := ringSize / len(line)
+	for range fit + 10 {
+		a.Write(line)
 	}
-	halted.Store(true)
-	<-done
-	assert.Equal(t, "still here\r\n", string(dev.out))
-	_, held := lock.Holder()
-	assert.False(t, held)
+	b.Write("core 1 is fine\n")
+	assert.Equal(t, uint64(10), out.rings[0].Lost())
+	assert.Zero(t, out.rings[1].Lost())
+	dev.refuse.Store(false)
+	for anyPending(out.rings[:]) {
+		a.Drain()
+	}
+	got := dev.String()
+	assert.Equal(t, fit, strings.Count(got, strings.TrimSuffix(line, "\n")+"\r\n"))
+	assert.Contains(t, got, "core 1 is fine\r\n")
 }
 
 func TestConsoleLongLineIsSplitNotLost(t *testing.T) {
 	dev := &recorder{}
 	var c Console
-	c.Init(dev, 0, nil)
+	c.Init(dev, 0, nil, nil)
 	long := strings.Repeat("x", maxLine+100)
 	c.Write(long + "\n")
-	assert.Equal(t, long+"\r\n", string(dev.out))
+	assert.Equal(t, long[:maxLine]+"\r\n"+long[maxLine:]+"\r\n", string(dev.out))
 }
 
 // A violation report of the longest kind stays one line while another
@@ -112,22 +183,28 @@ func TestConsoleReportLinesStayWhole(t *testing.T) {
 	report := `tamavisor: partition "a-partition-name-of-32-bytes-max": vCPU 0: Data Abort from a lower Exception level ` +
 		`(synchronous external abort on translation table walk, level 3) at IPA 0xffffffffff (pc 0xffff800008683424): external abort injected`
 	dev := &recorder{}
-	var lock spin.Lock
+	out := &sharedOutput{}
 	var wg sync.WaitGroup
 	for core := 0; core < 2; core++ {
 		wg.Add(1)
 		go func(core int) {
 			defer wg.Done()
 			var c Console
-			c.Init(dev, core, &lock)
+			c.Init(dev, core, out.rings[:], &out.writer)
 			for i := 0; i < 100; i++ {
 				c.Write(report)
 				c.Put('\n')
+				c.Drain()
 			}
 		}(core)
 	}
 	wg.Wait()
-	for _, l := range strings.Split(strings.TrimSuffix(string(dev.out), "\r\n"), "\r\n") {
+	var c Console
+	c.Init(dev, 2, out.rings[:], &out.writer)
+	for anyPending(out.rings[:]) {
+		c.Drain()
+	}
+	for _, l := range strings.Split(strings.TrimSuffix(dev.String(), "\r\n"), "\r\n") {
 		assert.Equal(t, report, l)
 	}
 }
@@ -135,7 +212,7 @@ func TestConsoleReportLinesStayWhole(t *testing.T) {
 func TestConsoleNumbers(t *testing.T) {
 	dev := &recorder{}
 	var c Console
-	c.Init(dev, 0, nil)
+	c.Init(dev, 0, nil, nil)
 	c.Hex(0)
 	c.Put(' ')
 	c.Hex(0x4021_0000)
@@ -146,16 +223,18 @@ func TestConsoleNumbers(t *testing.T) {
 	c.Put(' ')
 	c.Dec(18446744073709551615)
 	c.Flush()
-	assert.Equal(t, "0x0 0x40210000 0x0000000000000025 0 18446744073709551615", string(dev.out))
+	assert.Equal(t, "0x0 0x40210000 0x0000000000000025 0 18446744073709551615\r\n", string(dev.out))
 }
 
 func TestConsoleWriteLineIsOneLine(t *testing.T) {
 	dev := &recorder{}
+	out := &sharedOutput{}
 	var c Console
-	c.Init(dev, 0, nil)
+	c.Init(dev, 0, out.rings[:], &out.writer)
 	c.Write("half a line")
 	long := strings.Repeat("y", 300)
 	c.WriteLine([]byte("[ecu] "), []byte(long))
-	assert.Equal(t, "half a line[ecu] "+long+"\r\n", string(dev.out))
+	assert.Equal(t, "half a line\r\n[ecu] "+long+"\r\n", dev.String())
 	assert.Zero(t, testing.AllocsPerRun(20, func() { c.WriteLine([]byte("[ecu] "), []byte("heartbeat")) }))
+	assert.Zero(t, testing.AllocsPerRun(20, func() { c.Write("tamavisor: a line\n") }))
 }

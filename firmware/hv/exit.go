@@ -6,6 +6,7 @@ import (
 	"github.com/tamavisor/tamavisor/aarch64"
 	"github.com/tamavisor/tamavisor/firmware/lifecycle"
 	"github.com/tamavisor/tamavisor/firmware/vdev"
+	"github.com/tamavisor/tamavisor/firmware/vdev/psci"
 )
 
 // ExitKind says why a guest stopped running and the hypervisor runs.
@@ -46,7 +47,10 @@ type Exit struct {
 }
 
 // HCRGuest is HCR_EL2 while a guest runs (DDI 0487 D19.2 HCR_EL2): stage 2
-// on (VM); set/way cache maintenance upgraded to clean+invalidate (SWIO);
+// on (VM); set/way cache maintenance trapped (TSW) and carried out on the
+// partition's own memory (a set/way operation on the shared level-2 cache
+// would clean and evict other partitions' lines), and upgraded to
+// clean+invalidate should it run (SWIO);
 // physical IRQ, FIQ and SError to EL2 (IMO, FMO, AMO); the guest's TLB and
 // barrier operations broadcast to the inner shareable domain (FB, BSU), as
 // its vCPUs sit on different cores; SMC trapped (TSC), so no guest reaches
@@ -60,7 +64,49 @@ type Exit struct {
 // behaviour (on the Cortex-A53: CPUECTLR, L2CTLR, L2ECTLR, L2ACTLR) are
 // writable from EL1 only where ACTLR_EL2 grants it, and setupGuest sets
 // ACTLR_EL2 to zero, which grants nothing, whatever firmware left there.
-const HCRGuest uint64 = 1<<0 | 1<<1 | 1<<3 | 1<<4 | 1<<5 | 1<<9 | 0b01<<10 | 1<<19 | 1<<31
+//
+// Cache maintenance by address (TPC, TPU clear) is not trapped: it acts
+// on the guest's own addresses only, through stage 2, and an invalidate
+// by address is a clean and invalidate while stage 2 is on. With FB an
+// instruction cache invalidate-all reaches the other cores' instruction
+// caches, which hold no dirty data: at worst they refetch.
+//
+// The EL1 physical timer and counter are the guest's (setupGuest sets
+// CNTHCTL_EL2.EL1PCEN and EL1PCTEN): a vCPU owns its core, and its timer
+// interrupt, PPI 30, is injected hardware-linked like the virtual timer's.
+// The physical count is the board's, not offset: the Cortex-A53 has no
+// CNTPOFF_EL2, and emulating an offset would trap every timer access. A
+// partition's virtual count starts at zero at each (re)start, its
+// physical count never does.
+const HCRGuest uint64 = 1<<0 | 1<<1 | 1<<3 | 1<<4 | 1<<5 | 1<<9 | 0b01<<10 | 1<<19 | 1<<22 | 1<<31
+
+// PMUReadsAsZero reports a trapped Performance Monitors register access
+// the hypervisor answers as zero, ignoring writes (see MDCRGuest): every
+// PMU register but the event counters and their type registers, which a
+// PMU of no counters does not have (undefined, as in Xen).
+func PMUReadsAsZero(a aarch64.SysRegAccess) bool {
+	if !a.IsPMU() {
+		return false
+	}
+	eventCounter := a.CRn == 14 && !(a.CRm == 15 && a.Op2 == 7) // PMEVCNTR<n>, PMEVTYPER<n>; not PMCCFILTR
+	return !eventCounter
+}
+
+// MDCRGuest is MDCR_EL2 while a guest runs (DDI 0487 D19.3 MDCR_EL2), from
+// this core's PMCR_EL0: every Performance Monitors register traps (TPM,
+// TPMCR) and reads as zero, writes ignored, except the event counter
+// registers, undefined as on a PMU with no counters (PMCR_EL0.N reads 0).
+// Without PMUv3.1's MDCR_EL2.HPMD (the Cortex-A53 has PMUv3 only), a
+// guest that programs its PMU can count events at EL2, the hypervisor's
+// work; a PMU that counts nothing gives it none (Xen's default, no vPMU).
+// HPMN gives EL1 every counter, so none counts for EL2 either, and setupGuest
+// leaves them disabled. Debug registers and debug exceptions stay the
+// guest's (TDA, TDOSA, TDRA, TDE clear): they act on its own core only.
+func MDCRGuest(pmcr uint64) uint64 {
+	const tpmcr, tpm = 1 << 5, 1 << 6
+	hpmn := pmcr >> 11 & 0x1f // PMCR_EL0.N
+	return hpmn | tpmcr | tpm
+}
 
 // GuestEntrySPSR is the PSTATE a vCPU starts in: EL1h, all of D, A, I, F
 // masked (the arm64 Linux boot protocol's state).
@@ -248,6 +294,12 @@ type TrapCounts struct {
 	// SGIsDropped counts virtual SGIs the guest aimed at vCPUs its
 	// partition does not have.
 	SGIsDropped uint64
+	// SetWay counts the guest's set/way cache maintenance operations.
+	SetWay uint64
+	// ForeignIRQ counts physical interrupts that reached the core
+	// although its partition does not own them: none, while every
+	// SPI is routed to a core of its own partition.
+	ForeignIRQ uint64
 }
 
 // Count adds exit e to the counts.
@@ -280,7 +332,8 @@ func WriteTrapCounts(c *Console, core int, t *TrapCounts) {
 		name string
 		n    *uint64
 	}{{": irq ", &t.IRQ}, {", mmio ", &t.MMIO}, {", hvc/smc ", &t.Call}, {", sysreg ", &t.SysReg},
-		{", wfx ", &t.WFx}, {", abort ", &t.Abort}, {", other ", &t.Other}, {", sgi dropped ", &t.SGIsDropped}} {
+		{", wfx ", &t.WFx}, {", abort ", &t.Abort}, {", other ", &t.Other}, {", sgi dropped ", &t.SGIsDropped},
+		{", set/way ", &t.SetWay}, {", foreign irq ", &t.ForeignIRQ}} {
 		c.Write(f.name)
 		c.Dec(atomic.LoadUint64(f.n))
 	}
@@ -344,4 +397,16 @@ func WritePartitionStatus(c *Console, name string, life *lifecycle.State, vcpus 
 		c.Write(watchdog)
 	}
 	c.Put('\n')
+}
+
+// PhysicalSPI says how the physical distributor carries a partition's
+// passed-through SPI: enabled only when the guest enabled it in its
+// virtual distributor and its IROUTER names one of the partition's vCPUs
+// (target, NoVCPU otherwise), and then routed to that vCPU's core. mask
+// is the partition's cores, vCPU i on the i-th.
+func PhysicalSPI(mask uint64, enabled bool, target int) (core int, enable bool) {
+	if !enabled || target < 0 {
+		return 0, false
+	}
+	return psci.CoreOfVCPU(mask, target)
 }

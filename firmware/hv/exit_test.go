@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tamavisor/tamavisor/aarch64"
 	"github.com/tamavisor/tamavisor/board/qemuvirt"
 	"github.com/tamavisor/tamavisor/firmware/lifecycle"
 	"github.com/tamavisor/tamavisor/firmware/vdev"
@@ -158,8 +159,8 @@ func TestStage2Layout(t *testing.T) {
 }
 
 func TestGuestRegisterValues(t *testing.T) {
-	// VM, SWIO, FMO, IMO, AMO, FB, BSU=IS, TSC, RW.
-	assert.Equal(t, uint64(0x8008_063b), HCRGuest)
+	// VM, SWIO, FMO, IMO, AMO, FB, BSU=IS, TSC, TSW, RW.
+	assert.Equal(t, uint64(0x8048_063b), HCRGuest)
 	assert.Equal(t, uint64(0x3c5), GuestEntrySPSR)
 }
 
@@ -170,9 +171,9 @@ func TestTrapCounts(t *testing.T) {
 	}
 	dev := &recorder{}
 	var con Console
-	con.Init(dev, 0, nil)
+	con.Init(dev, 0, nil, nil)
 	WriteTrapCounts(&con, 2, &c)
-	assert.Equal(t, "tamavisor: traps core 2: irq 1, mmio 2, hvc/smc 2, sysreg 1, wfx 1, abort 1, other 1, sgi dropped 0\r\n", string(dev.out))
+	assert.Equal(t, "tamavisor: traps core 2: irq 1, mmio 2, hvc/smc 2, sysreg 1, wfx 1, abort 1, other 1, sgi dropped 0, set/way 0, foreign irq 0\r\n", string(dev.out))
 	assert.Zero(t, testing.AllocsPerRun(100, func() {
 		c.Count(Exit{Kind: ExitMMIO})
 		WriteTrapCounts(&con, 2, &c)
@@ -216,7 +217,7 @@ func TestWritePartitionStatus(t *testing.T) {
 	require.True(t, v0.Start())
 	dev := &recorder{}
 	var c Console
-	c.Init(dev, 0, nil)
+	c.Init(dev, 0, nil, nil)
 	WritePartitionStatus(&c, "infotainment", &life, 2, 0, "none")
 	require.True(t, v0.Request(lifecycle.ActionRestart, lifecycle.ReasonWatchdog))
 	v1.Exited()
@@ -257,4 +258,53 @@ func TestCallImmediate(t *testing.T) {
 	assert.Equal(t, uint16(0), CallImmediate(0x5a00_0000))
 	assert.Equal(t, uint16(1), CallImmediate(0x5a00_0001))
 	assert.Equal(t, uint16(0xffff), CallImmediate(0x5e00_ffff))
+}
+
+// A passed-through SPI reaches the physical GIC only enabled and routed to
+// a vCPU of its own partition: one whose IROUTER names no vCPU stays
+// disabled instead of reaching another partition's core.
+func TestPhysicalSPI(t *testing.T) {
+	const cores23 = 0b1100 // vCPU 0 on core 2, vCPU 1 on core 3
+	for _, c := range []struct {
+		enabled bool
+		target  int
+		core    int
+		enable  bool
+	}{
+		{enabled: true, target: 0, core: 2, enable: true},
+		{enabled: true, target: 1, core: 3, enable: true},
+		{enabled: true, target: -1},  // IROUTER names no vCPU of the partition
+		{enabled: true, target: 2},   // a vCPU the partition does not have
+		{enabled: false, target: 1},  // disabled by the guest
+		{enabled: false, target: -1}, // both
+	} {
+		core, enable := PhysicalSPI(cores23, c.enabled, c.target)
+		assert.Equal(t, c.enable, enable, "%+v", c)
+		if c.enable {
+			assert.Equal(t, c.core, core, "%+v", c)
+		}
+	}
+}
+
+func TestMDCRGuest(t *testing.T) {
+	// A Cortex-A53's PMCR_EL0: IMP 0x41, IDCODE 3, N = 6 counters.
+	mdcr := MDCRGuest(0x4103_3000)
+	assert.Equal(t, uint64(6), mdcr&0x1f, "HPMN: every counter is EL1's, none left for EL2")
+	assert.NotZero(t, mdcr&(1<<6), "TPM: the PMU traps")
+	assert.NotZero(t, mdcr&(1<<5), "TPMCR: PMCR_EL0 traps")
+	assert.Zero(t, mdcr&(1<<7), "HPME: no counter counts for EL2")
+	assert.Zero(t, mdcr&(1<<8|1<<9|1<<10|1<<11), "TDE, TDA, TDOSA, TDRA: the debug registers stay the guest's")
+}
+
+func TestPMUReadsAsZero(t *testing.T) {
+	access := func(op1, crn, crm, op2 uint8) aarch64.SysRegAccess {
+		return aarch64.SysRegAccess{Op0: 3, Op1: op1, CRn: crn, CRm: crm, Op2: op2, Read: true}
+	}
+	assert.True(t, PMUReadsAsZero(access(3, 9, 12, 0)), "PMCR_EL0: N reads 0, no counter")
+	assert.True(t, PMUReadsAsZero(access(3, 9, 13, 0)), "PMCCNTR_EL0")
+	assert.True(t, PMUReadsAsZero(access(3, 9, 14, 0)), "PMUSERENR_EL0, which Linux writes at boot")
+	assert.True(t, PMUReadsAsZero(access(3, 14, 15, 7)), "PMCCFILTR_EL0")
+	assert.False(t, PMUReadsAsZero(access(3, 14, 8, 0)), "PMEVCNTR0_EL0: no such counter")
+	assert.False(t, PMUReadsAsZero(access(3, 14, 12, 0)), "PMEVTYPER0_EL0: no such counter")
+	assert.False(t, PMUReadsAsZero(access(3, 14, 2, 1)), "CNTP_CTL_EL0 is no PMU register")
 }

@@ -25,7 +25,9 @@ import (
 // Defined in guest_el2.s.
 func runGuest()
 func guestExit()
-func setupGuest(hcr, vtcr, vttbr, vmpidr, cntvoff uint64)
+func setupGuest(hcr, vtcr, vttbr, vmpidr, cntvoff, mdcr uint64)
+func readPMCR() uint64
+func cleanInvalidateSetWay(operand uint64)
 func injectEL1(esr, far, elr, spsr uint64)
 func readVBAREL1() uint64
 func syncInstructions()
@@ -92,6 +94,9 @@ type vcpu struct {
 	// stay active at the physical GIC until it can (see hold).
 	held      [gic.SpecialINTIDs/32 + 1]uint32
 	heldCount int
+	// exits counts the vCPU's exits; setWayExit is the exit of its last
+	// set/way operation, which tells a run of them.
+	exits, setWayExit uint64
 }
 
 // virtualUART is where guests find their virtual console: the address of
@@ -277,7 +282,7 @@ func (vc *vcpu) waitForCPUOn() lifecycle.Next {
 				guestFrame.X[0] = context
 				guestFP = fpState{}
 				setupGuest(HCRGuest, mmu.VTCREL2ForBits(IPABits, physAddrBits), vttbr, psci.GuestMPIDR(vc.index),
-					atomic.LoadUint64(&ps.CNTVOFF))
+					atomic.LoadUint64(&ps.CNTVOFF), MDCRGuest(readPMCR()))
 				vc.freshInterrupts()
 				// A doorbell that sleep took meant for a vCPU being
 				// started: its mailbox is collected now, not at the
@@ -381,7 +386,8 @@ func (vc *vcpu) reset() {
 	// The partition's virtual time starts at zero at each (re)start.
 	cntvoff := readCounter()
 	atomic.StoreUint64(&shared().Partition[vc.partition].CNTVOFF, cntvoff)
-	setupGuest(HCRGuest, mmu.VTCREL2(&vc.stage2, physAddrBits), mmu.VTTBREL2(&vc.stage2, vc.vmid), psci.GuestMPIDR(vc.index), cntvoff)
+	setupGuest(HCRGuest, mmu.VTCREL2(&vc.stage2, physAddrBits), mmu.VTTBREL2(&vc.stage2, vc.vmid), psci.GuestMPIDR(vc.index), cntvoff,
+		MDCRGuest(readPMCR()))
 	vc.freshInterrupts()
 }
 
@@ -391,6 +397,7 @@ func (vc *vcpu) reset() {
 func (vc *vcpu) run() lifecycle.Next {
 	for {
 		runGuest()
+		vc.exits++
 		vc.pollInput()
 		e := DecodeExit(&guestFrame)
 		counts := &shared().Traps[thisCore]
@@ -438,6 +445,10 @@ func (vc *vcpu) run() lifecycle.Next {
 		vc.consoleInterrupt()
 		vc.pendingSGIs()
 		vc.heldInterrupts()
+		vc.faultSummary()
+		if shared().Writer.Backlog() {
+			console.Drain()
+		}
 	}
 }
 
@@ -477,7 +488,7 @@ func (vc *vcpu) emulate(e Exit) bool {
 }
 
 // pollInput moves bytes typed on the physical console to the partition
-// that has the input focus.
+// that has the input focus. Another core already at it has them moved.
 func (vc *vcpu) pollInput() {
 	if vc.input == nil {
 		return
@@ -487,12 +498,10 @@ func (vc *vcpu) pollInput() {
 		return // another core is at it; the bytes wait in the UART
 	}
 	defer lock.Release(me)
+	// The physical UART is always read empty, so the hot key always
+	// works: a partition that does not read its console (or is stopped)
+	// loses its own input, counted, and nobody else's.
 	for {
-		// Leave typed bytes in the physical UART while the focused
-		// partition's receive FIFO is full: none is dropped.
-		if f := vc.input.Focus(); f >= 0 && shared().Partition[f].UART.Room() < vconsole.HotKeyPresses {
-			return
-		}
 		b, ok := uart.Rx()
 		if !ok {
 			return
@@ -711,6 +720,11 @@ func (vc *vcpu) sayStart() {
 // report writes one line about a violation: partition, vCPU, what the
 // guest did, where, and what the hypervisor did about it.
 func (vc *vcpu) report(e Exit, action string) {
+	ok, suppressed := shared().Partition[vc.partition].FaultLines.Allow(readCounter(), readCounterFrequency())
+	vc.saySuppressed(suppressed)
+	if !ok {
+		return
+	}
 	vc.prefix()
 	console.Write("vCPU ")
 	console.Dec(uint64(vc.index))
@@ -738,6 +752,27 @@ func (vc *vcpu) report(e Exit, action string) {
 	console.Write("\n")
 }
 
+// saySuppressed sums up the fault lines the partition's rate limit kept
+// off the console, if any.
+func (vc *vcpu) saySuppressed(n uint64) {
+	if n == 0 {
+		return
+	}
+	vc.prefix()
+	console.Dec(n)
+	console.Write(" more fault lines suppressed (at most ")
+	console.Dec(faultLinesPerSecond)
+	console.Write(" a second are printed)\n")
+}
+
+// faultSummary prints the summary of a fault flood that stopped, once its
+// second has passed.
+func (vc *vcpu) faultSummary() {
+	if l := &shared().Partition[vc.partition].FaultLines; l.Pending() {
+		vc.saySuppressed(l.Summary(readCounter(), readCounterFrequency()))
+	}
+}
+
 func (vc *vcpu) prefix() {
 	console.Write("tamavisor: partition \"")
 	console.Write(vc.name)
@@ -763,6 +798,25 @@ func (vc *vcpu) hypervisorCommand(typed []byte) {
 				part := vc.view.Partition(p)
 				WritePartitionStatus(&console, part.Name.String(), &shared().Partition[p].Life, mathbits.OnesCount64(part.CPUMask),
 					part.WatchdogMS, part.Watchdog.String())
+				if part.Console == table.ConsoleVirtual {
+					u := &shared().Partition[p].UART
+					console.Write("tamavisor: console \"")
+					console.Write(part.Name.String())
+					console.Write("\": typed bytes it did not take ")
+					console.Dec(u.InputDropped())
+					console.Write(", bytes it wrote that never made a line ")
+					console.Dec(u.OutputDropped())
+					console.Write("\n")
+				}
+			}
+			for c := 0; c < numCPUs; c++ {
+				if lost := shared().Output[c].Lost(); lost > 0 {
+					console.Write("tamavisor: console: core ")
+					console.Dec(uint64(c))
+					console.Write(" lost ")
+					console.Dec(lost)
+					console.Write(" lines (its ring was full)\n")
+				}
 			}
 		}
 	}

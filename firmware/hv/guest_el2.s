@@ -105,11 +105,11 @@ TEXT ·guestExit(SB),NOSPLIT|NOFRAME,$0
 	MOVD	24(R0), R30
 	RET
 
-// func setupGuest(hcr, vtcr, vttbr, vmpidr, cntvoff uint64)
+// func setupGuest(hcr, vtcr, vttbr, vmpidr, cntvoff, mdcr uint64)
 // Programs this core for its vCPU: traps, stage 2 and its identity, the
-// timer access, and EL1 in its reset state; then drops stale stage-1 and
-// stage-2 TLB entries of this VMID.
-TEXT ·setupGuest(SB),NOSPLIT,$0-40
+// timer access, the PMU quiet and trapped, and EL1 in its reset state;
+// then drops stale stage-1 and stage-2 TLB entries of this VMID.
+TEXT ·setupGuest(SB),NOSPLIT,$0-48
 	MOVD	hcr+0(FP), R0
 	MSR_HCR_EL2_X0
 	MOVD	$0, R0			// ACTLR_EL2: EL1 may write no implementation-defined control (see HCRGuest)
@@ -122,11 +122,20 @@ TEXT ·setupGuest(SB),NOSPLIT,$0-40
 	MSR_VMPIDR_EL2_X0
 	MRS_MIDR_EL1_X0
 	MSR_VPIDR_EL2_X0
-	MOVD	$1, R0			// CNTHCTL_EL2.EL1PCTEN: EL1 may read the physical counter; its physical timer traps (EL1PCEN clear)
+	MOVD	$3, R0			// CNTHCTL_EL2.EL1PCTEN, EL1PCEN: the physical counter and timer are the guest's (see HCRGuest)
 	MSR_CNTHCTL_EL2_X0
 	MOVD	cntvoff+32(FP), R0
 	MSR_CNTVOFF_EL2_X0
 	MSR	ZR, CNTV_CTL_EL0	// the virtual timer starts stopped, as at reset
+	MSR	ZR, CNTP_CTL_EL0	// and so does the physical one
+	MOVD	mdcr+40(FP), R0
+	MSR_MDCR_EL2_X0
+	MOVD	$0, R0			// no counter left counting or interrupting by earlier software
+	MSR_PMCR_EL0_X0
+	MSR_PMUSERENR_EL0_X0
+	MOVD	$-1, R0
+	MSR_PMCNTENCLR_EL0_X0
+	MSR_PMINTENCLR_EL1_X0
 	MOVD	$0, R0
 	MSR_CPACR_EL1_X0
 	MOVD	$0x30d00800, R0		// SCTLR_EL1 RES1 bits: MMU and caches off
@@ -142,6 +151,7 @@ TEXT ·setupGuest(SB),NOSPLIT,$0-40
 // line drops, and nothing of the guest's wakes the core.
 TEXT ·stopGuestTimer(SB),NOSPLIT,$0
 	MSR	ZR, CNTV_CTL_EL0
+	MSR	ZR, CNTP_CTL_EL0
 	ISB	$15
 	RET
 
@@ -162,6 +172,22 @@ TEXT ·injectEL1(SB),NOSPLIT,$0-32
 TEXT ·readVBAREL1(SB),NOSPLIT,$0-8
 	MRS_VBAR_EL1_X0
 	MOVD	R0, ret+0(FP)
+	RET
+
+// func readPMCR() uint64
+TEXT ·readPMCR(SB),NOSPLIT,$0-8
+	MRS_PMCR_EL0_X0
+	MOVD	R0, ret+0(FP)
+	RET
+
+// func cleanInvalidateSetWay(operand uint64)
+// DC CISW with a guest's set/way operand, on this core's private level-1
+// data cache: what a guest's DC ISW, CSW or CISW of that level asks,
+// never discarding a dirty line (of the hypervisor's, on the same core).
+TEXT ·cleanInvalidateSetWay(SB),NOSPLIT,$0-8
+	MOVD	operand+0(FP), R0
+	DC_CISW_X0
+	DSB	$15
 	RET
 
 // func syncInstructions()

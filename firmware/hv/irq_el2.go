@@ -12,6 +12,7 @@ import (
 	"github.com/tamavisor/tamavisor/firmware/vdev/psci"
 	"github.com/tamavisor/tamavisor/gic"
 	"github.com/tamavisor/tamavisor/gic/lr"
+	"github.com/tamavisor/tamavisor/partition/table"
 )
 
 // doorbellSGI is the physical SGI one core sends another to say a vCPU of
@@ -28,8 +29,9 @@ func initDistributor() error {
 
 // initCoreInterrupts brings up this core's redistributor and CPU interface
 // and the interrupts the hypervisor takes on it: the virtual CPU
-// interface's maintenance interrupt, the SGI doorbell, and the guest's
-// virtual timer (which traps to EL2 and is injected hardware-linked).
+// interface's maintenance interrupt, the SGI doorbell, its own timer, and
+// the guest's virtual and physical timers (which trap to EL2 and are
+// injected hardware-linked).
 func initCoreInterrupts() error {
 	r := gic.RedistributorOf(qemuvirt.Board.GIC, thisCore)
 	if err := r.Init(readMPIDR()); err != nil {
@@ -38,7 +40,7 @@ func initCoreInterrupts() error {
 	if err := gic.InitCPUInterface(); err != nil {
 		return err
 	}
-	for _, ppi := range []uint32{qemuvirt.MaintenanceIRQ, qemuvirt.VirtTimerIRQ, qemuvirt.HypTimerIRQ} {
+	for _, ppi := range []uint32{qemuvirt.MaintenanceIRQ, qemuvirt.VirtTimerIRQ, qemuvirt.PhysTimerIRQ, qemuvirt.HypTimerIRQ} {
 		if err := r.EnablePPI(ppi); err != nil {
 			return err
 		}
@@ -69,7 +71,10 @@ func (vc *vcpu) interrupt() lifecycle.Next {
 	case intid == doorbellSGI:
 		gic.Deactivate(intid)
 		vc.collectSGIs()
-	case intid == qemuvirt.VirtTimerIRQ || intid >= gic.FirstSPI:
+	case intid == qemuvirt.VirtTimerIRQ || intid == qemuvirt.PhysTimerIRQ || intid >= gic.FirstSPI:
+		if intid >= gic.FirstSPI && !vc.vgic.Owns(intid) {
+			atomic.AddUint64(&shared().Traps[thisCore].ForeignIRQ, 1)
+		}
 		if !vc.injectPhysical(intid) {
 			vc.hold(intid)
 		}
@@ -256,16 +261,51 @@ func (vc *vcpu) pendingSGIs() {
 // one the hypervisor implements.
 func (vc *vcpu) sysreg(e Exit) bool {
 	a := aarch64.ESR(guestFrame.ESR).SysReg()
-	if !a.IsICCSGI1R() {
-		return false
-	}
 	var value uint64
-	if a.Register != 31 {
+	if a.Register != 31 && !a.Read {
 		value = guestFrame.X[a.Register]
 	}
-	vc.sendSGI(value)
+	switch {
+	case a.IsICCSGI1R():
+		vc.sendSGI(value)
+	case a.SetWay() != aarch64.NotSetWay:
+		vc.setWay(value)
+	case PMUReadsAsZero(a):
+		if a.Read && a.Register != 31 {
+			guestFrame.X[a.Register] = 0
+		}
+	default:
+		return false
+	}
 	guestFrame.ELR += 4
 	return true
+}
+
+// setWay carries out a guest's data cache maintenance by set/way (DC ISW,
+// CSW, CISW) without touching another partition's cache lines. On the
+// core's own level-1 cache it runs as a clean and invalidate of that set
+// and way: nothing dirty is discarded, the hypervisor's lines included.
+// On a shared level (the Cortex-A53's L2) the first operation of a run of
+// them cleans and invalidates the partition's own memory by address,
+// which is what the guest's loop over every set and way achieves for it,
+// and the rest do nothing: one clean per pass, not one per line.
+func (vc *vcpu) setWay(operand uint64) {
+	atomic.AddUint64(&shared().Traps[thisCore].SetWay, 1)
+	if aarch64.SetWayLevel(operand) == 0 {
+		cleanInvalidateSetWay(operand)
+		return
+	}
+	if vc.setWayExit+1 == vc.exits {
+		vc.setWayExit = vc.exits
+		return
+	}
+	vc.setWayExit = vc.exits
+	part := vc.view.Partition(vc.partition)
+	for i := part.Regions.First; i < part.Regions.End(); i++ {
+		if r := vc.view.Region(int(i)); r.Kind == table.RegionRAM {
+			cleanInvalidateDcache(r.PhysBase, r.Size)
+		}
+	}
 }
 
 // consoleSPI is the virtual console's interrupt in every partition with
@@ -296,15 +336,25 @@ func (vc *vcpu) physicalSPI(intid uint32) bool {
 // for the physical one.
 
 func (vc *vcpu) EnableChanged(vcpu int, intid uint32, enabled bool) {
-	if !vc.physicalSPI(intid) {
-		return // SGIs and the console are virtual; the timer PPI stays enabled physically
+	if vc.physicalSPI(intid) {
+		vc.programSPI(intid) // SGIs and the console are virtual; the timer PPIs stay enabled physically
 	}
-	if enabled {
-		vc.RouteChanged(intid, vc.vgic.TargetVCPU(intid))
-		distributor.EnableSPI(intid)
-	} else {
+}
+
+// programSPI makes the physical distributor follow the guest's virtual one
+// for a passed-through SPI: routed to the core of the vCPU its IROUTER
+// names, and enabled only while the guest enables it and routes it to one
+// of its own vCPUs. An SPI routed nowhere stays disabled rather than
+// reach another partition's core. Each write touches only intid's own
+// enable bit and IROUTER register, no word another partition shares.
+func (vc *vcpu) programSPI(intid uint32) {
+	core, enable := PhysicalSPI(vc.view.Partition(vc.partition).CPUMask, vc.vgic.Enabled(vc.index, intid), vc.vgic.TargetVCPU(intid))
+	if !enable {
 		distributor.DisableSPI(intid)
+		return
 	}
+	distributor.Route(intid, mpidrOf(core))
+	distributor.EnableSPI(intid)
 }
 
 func (vc *vcpu) PendingChanged(vcpu int, intid uint32, pending bool) {
@@ -334,10 +384,7 @@ func (vc *vcpu) DistributorEnableChanged(group0, group1 bool)           {}
 func (vc *vcpu) TriggerChanged(intid uint32, edge bool) {}
 
 func (vc *vcpu) RouteChanged(intid uint32, vcpu int) {
-	if !vc.physicalSPI(intid) || vcpu < 0 {
-		return
-	}
-	if core, ok := psci.CoreOfVCPU(vc.view.Partition(vc.partition).CPUMask, vcpu); ok {
-		distributor.Route(intid, mpidrOf(core))
+	if vc.physicalSPI(intid) {
+		vc.programSPI(intid)
 	}
 }

@@ -66,7 +66,7 @@ func bootCoreMain() {
 	}
 
 	// From here on other cores print too.
-	console.SetLock(&sh.ConsoleLock)
+	console.SetOutput(sh.Output[:], &sh.Writer)
 
 	up := 1
 	for c := 0; c < numCPUs; c++ {

@@ -34,6 +34,7 @@ func secondaryEntry()
 func secondaryEntryAddress() uint64
 func loadTables(ttbr0, tcr, mair, sctlr uint64)
 func cleanDcache(addr, size uint64)
+func cleanInvalidateDcache(addr, size uint64)
 func onBootMap() bool
 func imageBounds() (text, etext, noptrdata, edata, end uint64)
 func copyWords(dst, src, size uint64)
@@ -114,13 +115,13 @@ func hwinit0() {
 		DataEnd: (edata + 7) &^ 7, End: (end + 7) &^ 7}
 	if !onBootMap() {
 		identify()
-		console.Init(&uart, thisCore, &shared().ConsoleLock)
+		console.Init(&uart, thisCore, shared().Output[:], &shared().Writer)
 		return
 	}
 
 	isBootCore = true
 	uart.Init()
-	console.Init(&uart, 0, nil)
+	console.Init(&uart, 0, nil, nil)
 	if !identify() || thisCore != 0 {
 		console.Write("tamavisor: the boot core's MPIDR is not core 0 of this board; halting\n")
 		haltForever()

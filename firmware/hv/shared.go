@@ -56,9 +56,10 @@ type CoreState struct {
 type Shared struct {
 	Boot [MaxCPUs]BootParams
 	Core [MaxCPUs]CoreState
-	// ConsoleLock is held while a core writes a line to the console.
-	ConsoleLock spin.Lock
-	_           uint32
+	// Output holds each core's console lines until a core writes them
+	// to the UART; Writer is that core's state (see OutputWriter).
+	Output [MaxCPUs]OutputRing
+	Writer OutputWriter
 	// ProbeWritten is set once core 1 has changed its copy of the
 	// isolation probe variable (boot self-test).
 	ProbeWritten uint32
@@ -104,6 +105,8 @@ type PartitionState struct {
 	// SGIs holds, per vCPU, the virtual SGIs other vCPUs sent it (bit n
 	// = SGI n), collected when the doorbell SGI reaches its core.
 	SGIs [vgic.MaxVCPUs]uint32
+	// FaultLines rate-limits the partition's fault lines.
+	FaultLines LineLimit
 	// CNTVOFF is the virtual counter offset of all the partition's
 	// vCPUs: the physical count when it (re)started.
 	CNTVOFF uint64

@@ -24,6 +24,14 @@
 #define TLBI_ALLE2		WORD $0xd50c871f	// tlbi alle2         (C5.5 TLBI ALLE2)
 #define SMC_0			WORD $0xd4000003	// smc #0             (C6.2 SMC)
 #define DC_CVAC_X0		WORD $0xd50b7a20	// dc cvac, x0        (C5.3 DC CVAC)
+#define DC_CIVAC_X0		WORD $0xd50b7e20	// dc civac, x0       (C5.3 DC CIVAC)
+#define DC_CISW_X0		WORD $0xd5087e40	// dc cisw, x0        (C5.3 DC CISW)
+#define MSR_MDCR_EL2_X0		WORD $0xd51c1120	// msr mdcr_el2, x0   (D19.3 MDCR_EL2)
+#define MRS_PMCR_EL0_X0		WORD $0xd53b9c00	// mrs x0, pmcr_el0   (D19.4 PMCR_EL0)
+#define MSR_PMCR_EL0_X0		WORD $0xd51b9c00	// msr pmcr_el0, x0
+#define MSR_PMCNTENCLR_EL0_X0	WORD $0xd51b9c40	// msr pmcntenclr_el0, x0
+#define MSR_PMINTENCLR_EL1_X0	WORD $0xd5189e40	// msr pmintenclr_el1, x0
+#define MSR_PMUSERENR_EL0_X0	WORD $0xd51b9e00	// msr pmuserenr_el0, x0
 #define DC_IVAC_X0		WORD $0xd5087620	// dc ivac, x0        (C5.3 DC IVAC)
 #define DC_CISW_X11		WORD $0xd5087e4b	// dc cisw, x11       (C5.3 DC CISW)
 #define MRS_CTR_EL0_X1		WORD $0xd53b0021	// mrs x1, ctr_el0    (D19.2 CTR_EL0)

@@ -201,3 +201,22 @@ func TestNextPending(t *testing.T) {
 		}
 	}
 }
+
+func TestEnabled(t *testing.T) {
+	g, _, _ := newTestGIC(t)
+	assert.False(t, g.Enabled(0, 33))
+	perform(t, g, store(gicd, 0x0104, 4, 1<<1), "enable SPI 33")
+	assert.True(t, g.Enabled(0, 33))
+	assert.True(t, g.Enabled(1, 33), "an SPI's enable is the distributor's, whatever the vCPU")
+	assert.False(t, g.Enabled(0, 35))
+	assert.False(t, g.Enabled(0, 34), "another partition's SPI")
+	assert.False(t, g.Enabled(0, 1<<20), "beyond every INTID")
+}
+
+func TestOwns(t *testing.T) {
+	g, _, _ := newTestGIC(t)
+	assert.True(t, g.Owns(33))
+	assert.False(t, g.Owns(34), "another partition's SPI")
+	assert.True(t, g.Owns(3), "an SGI")
+	assert.False(t, g.Owns(1<<20))
+}

@@ -394,6 +394,20 @@ func (g *VGIC) Pending(vcpu int, intid uint32) bool {
 	return visible && bitOf(b.pending, intid)
 }
 
+// Owns reports whether intid is one of the partition's interrupts: an SGI,
+// a PPI it sees, or an SPI the table gives it.
+func (g *VGIC) Owns(intid uint32) bool {
+	_, visible := g.locate(0, intid)
+	return visible
+}
+
+// Enabled reports whether the guest enabled intid (for an SGI or PPI, on
+// vcpu).
+func (g *VGIC) Enabled(vcpu int, intid uint32) bool {
+	b, visible := g.locate(vcpu, intid)
+	return visible && bitOf(b.enabled, intid)
+}
+
 // Active reports whether intid is active for vcpu.
 func (g *VGIC) Active(vcpu int, intid uint32) bool {
 	b, visible := g.locate(vcpu, intid)
