@@ -115,10 +115,10 @@ func attackExpectations() []string {
 		`^\[test\] attack: unknown SMC 0xc2000042: returned 0xffffffffffffffff$`,
 		// SMCCC calls use immediate 0: any other is NOT_SUPPORTED.
 		`^\[test\] attack: PSCI_VERSION with HVC #1: returned 0xffffffffffffffff$`,
-		// The EL1 physical timer traps and is not emulated: undefined,
-		// as on a CPU without it, and no fault policy.
+		// The PMU traps and has no event counters: reading one is
+		// undefined, as on a CPU without it, and no fault policy.
 		`^tamavisor: partition "test": vCPU 0: Trapped MSR, MRS or System instruction execution in AArch64 state \(pc 0x[0-9a-f]+\): undefined instruction injected$`,
-		`^\[test\] attack: read the physical timer's control register: abort \(EC 0x0 Unknown reason\)$`,
+		`^\[test\] attack: read PMU event counter 0: abort \(EC 0x0 Unknown reason\)$`,
 	)
 	// Calls with random function IDs and registers: each returns an error
 	// code, NOT_SUPPORTED where Tamavisor offers no such function, and
@@ -132,6 +132,18 @@ func attackExpectations() []string {
 		// A level interrupt the guest cannot take yet stays held, not
 		// refired before every instruction.
 		`^\[test\] attack: own timer firing with its interrupt disabled: ok$`,
+		// The PMU counts nothing, the hypervisor's work included.
+		`^\[test\] attack: PMU counting cycles at EL2 over 100 HVCs: PMCR_EL0 0x0, 0 counters, cycle counter 0$`,
+		// Set/way maintenance traps and cleans the partition's own
+		// memory only (QEMU's Cortex-A53 L2: 1 MiB, 16 ways).
+		`^\[test\] attack: clean and invalidate the shared L2 by set/way \(1024 sets, 16 ways\): 16384 operations, ok$`,
+		`^\[test\] attack: debug register DBGBVR0_EL1 on own core: ok$`,
+		// An SPI routed to no vCPU of the partition stays disabled at
+		// the physical GIC (TestQEMUTrapCounters: no core counts a
+		// foreign interrupt).
+		`^\[test\] attack: own SPI routed to no vCPU, enabled and raised: not delivered; routed to itself: delivered$`,
+		// The EL1 physical timer is the guest's: every tick arrives.
+		`^\[test\] attack: physical timer tick at 1 kHz for 5 s: 5000 of 5000 ticks, worst lateness \d+ us$`,
 		`^\[test\] attack: done$`)
 }
 
@@ -203,10 +215,11 @@ func TestQEMUTrapCounters(t *testing.T) {
 		`^\[test\] attack: done$`,
 		`^\[ecu\] ecu: heartbeat \d+ `,
 		`^tamavisor: console input now goes to the hypervisor`,
-		`^tamavisor: traps core 0: `,
-		`^tamavisor: traps core 1: `,
-		`^tamavisor: traps core 2: irq \d+, mmio (\d+), hvc/smc \d+, sysreg \d+, wfx \d+, abort 0, other \d+, sgi dropped 0$`,
-		`^tamavisor: traps core 3: irq \d+, mmio (\d+), hvc/smc (\d+), sysreg \d+, wfx \d+, abort (\d+), other \d+, sgi dropped (\d+)$`,
+		// No core takes an interrupt its partition does not own.
+		`^tamavisor: traps core 0: .*, foreign irq 0$`,
+		`^tamavisor: traps core 1: .*, foreign irq 0$`,
+		`^tamavisor: traps core 2: irq \d+, mmio (\d+), hvc/smc \d+, sysreg \d+, wfx \d+, abort 0, other \d+, sgi dropped 0, set/way 0, foreign irq 0$`,
+		`^tamavisor: traps core 3: irq \d+, mmio (\d+), hvc/smc (\d+), sysreg \d+, wfx \d+, abort (\d+), other \d+, sgi dropped (\d+), set/way (\d+), foreign irq 0$`,
 		// Linux may still be starting (its 512 MiB are cleared first).
 		`^tamavisor: status "infotainment": (not started|running); vCPUs 0 [^;,]+, 1 [^;,]+; restarts 0$`,
 		`^tamavisor: status "ecu": running; vCPUs 0 running; restarts 0$`,
@@ -229,4 +242,6 @@ func TestQEMUTrapCounters(t *testing.T) {
 	assert.Equal(t, 10, attackAborts, "the attacker's ten forbidden accesses")
 	attackSGIs, _ := strconv.Atoi(r.Matches[6][4])
 	assert.Equal(t, 100, attackSGIs, "the FP/SIMD check's SGIs to a vCPU the attacker's partition lacks, dropped and counted")
+	attackSetWay, _ := strconv.Atoi(r.Matches[6][5])
+	assert.Equal(t, 16384, attackSetWay, "the attacker's set/way operations, each trapped")
 }

@@ -89,7 +89,7 @@ func TestQEMULinuxIdleTraps(t *testing.T) {
 	binary := requireQEMUTools(t)
 	img := buildConfig(t, demoConfig(t, guests), nil)
 	profile, _ := qemu.ProfileFor("qemu-virt")
-	const counts = `irq (\d+), mmio (\d+), hvc/smc (\d+), sysreg (\d+), wfx \d+, abort \d+, other \d+, sgi dropped 0$`
+	const counts = `irq (\d+), mmio (\d+), hvc/smc (\d+), sysreg (\d+), wfx \d+, abort \d+, other \d+, sgi dropped 0, set/way 0, foreign irq 0$`
 	heartbeat := `^\[ecu\] ecu: heartbeat \d+ `
 	steps := []string{`^\[infotainment\] infotainment: linux up, cpus=2`, heartbeat, heartbeat, heartbeat,
 		`^tamavisor: traps core 0: ` + counts, `^tamavisor: traps core 1: ` + counts}

@@ -9,11 +9,11 @@ TEXT ·breakpoint(SB),NOSPLIT,$0
 	BRK	$0x4154
 	RET
 
-// func readPhysTimerControl() uint64
-// MRS of CNTP_CTL_EL0: Tamavisor traps the EL1 physical timer and does not
-// emulate it, so the guest takes an Undefined Instruction exception.
-TEXT ·readPhysTimerControl(SB),NOSPLIT,$0-8
-	MRS	CNTP_CTL_EL0, R0
+// func readEventCounter0() uint64
+// MRS of PMEVCNTR0_EL0: Tamavisor traps the PMU and shows one with no
+// event counters, so the guest takes an Undefined Instruction exception.
+TEXT ·readEventCounter0(SB),NOSPLIT,$0-8
+	WORD	$0xd53be800		// mrs x0, pmevcntr0_el0
 	MOVD	R0, ret+0(FP)
 	RET
 
@@ -110,4 +110,111 @@ spin:
 	BNE	spin
 	MSR	ZR, CNTV_CTL_EL0
 	ISB	$15
+	RET
+
+// func pmuProbe() (pmcr, cycles uint64)
+// Reads PMCR_EL0, then asks the PMU to count cycles at every Exception
+// level, EL2 included (PMCCFILTR_EL0.NSH), enables the cycle counter,
+// makes 100 hypervisor calls and reads the cycle counter.
+TEXT ·pmuProbe(SB),NOSPLIT,$0-16
+	WORD	$0xd53b9c00		// mrs x0, pmcr_el0
+	MOVD	R0, pmcr+0(FP)
+	MOVD	$0x08000000, R0		// PMCCFILTR_EL0.NSH: count at EL2
+	WORD	$0xd51befe0		// msr pmccfiltr_el0, x0
+	MOVD	$0x80000000, R0		// PMCNTENSET_EL0.C
+	WORD	$0xd51b9c20		// msr pmcntenset_el0, x0
+	MOVD	$5, R0			// PMCR_EL0.E, C (reset the cycle counter)
+	WORD	$0xd51b9c00		// msr pmcr_el0, x0
+	ISB	$15
+	MOVD	$100, R19		// SMCCC calls may change x0-x17
+calls:
+	MOVD	$0x84000000, R0		// PSCI_VERSION
+	HVC	$0
+	SUBS	$1, R19
+	BNE	calls
+	WORD	$0xd53b9d00		// mrs x0, pmccntr_el0
+	MOVD	R0, cycles+8(FP)
+	RET
+
+// func cacheGeometry(level uint64) (ccsidr uint64)
+// Selects the data or unified cache of level (0 for L1) in CSSELR_EL1 and
+// reads its CCSIDR_EL1.
+TEXT ·cacheGeometry(SB),NOSPLIT,$0-16
+	MOVD	level+0(FP), R0
+	LSL	$1, R0
+	WORD	$0xd51a0000		// msr csselr_el1, x0
+	ISB	$15
+	WORD	$0xd5390000		// mrs x0, ccsidr_el1
+	MOVD	R0, ccsidr+8(FP)
+	RET
+
+// func cleanInvalidateSetWay(operand uint64)
+TEXT ·cleanInvalidateSetWay(SB),NOSPLIT,$0-8
+	MOVD	operand+0(FP), R0
+	WORD	$0xd5087e40		// dc cisw, x0
+	RET
+
+// func debugRegister(v uint64) uint64
+// Writes v to breakpoint value register 0 and reads it back.
+TEXT ·debugRegister(SB),NOSPLIT,$0-16
+	MOVD	v+0(FP), R0
+	WORD	$0xd5100080		// msr dbgbvr0_el1, x0
+	ISB	$15
+	MOVD	$0, R0
+	WORD	$0xd5300080		// mrs x0, dbgbvr0_el1
+	MOVD	R0, ret+8(FP)
+	RET
+
+// func enableGroup1()
+// Turns on the GIC CPU interface's system registers and group 1
+// interrupts at every priority. Interrupts stay masked in PSTATE: the
+// attacker polls ICC_IAR1_EL1.
+TEXT ·enableGroup1(SB),NOSPLIT,$0
+	WORD	$0xd538cca0		// mrs x0, icc_sre_el1
+	ORR	$1, R0
+	WORD	$0xd518cca0		// msr icc_sre_el1, x0
+	ISB	$15
+	MOVD	$0xff, R0
+	WORD	$0xd5184600		// msr icc_pmr_el1, x0
+	MOVD	$1, R0
+	WORD	$0xd518cce0		// msr icc_igrpen1_el1, x0
+	ISB	$15
+	RET
+
+// func acknowledge() uint64
+TEXT ·acknowledge(SB),NOSPLIT,$0-8
+	WORD	$0xd538cc00		// mrs x0, icc_iar1_el1
+	MOVD	R0, ret+0(FP)
+	RET
+
+// func endOfInterrupt(intid uint64)
+TEXT ·endOfInterrupt(SB),NOSPLIT,$0-8
+	MOVD	intid+0(FP), R0
+	WORD	$0xd518cc20		// msr icc_eoir1_el1, x0
+	ISB	$15
+	RET
+
+// func setPhysicalTimer(cval uint64)
+// Arms the EL1 physical timer: its interrupt fires once CNTPCT_EL0
+// reaches cval.
+TEXT ·setPhysicalTimer(SB),NOSPLIT,$0-8
+	MOVD	cval+0(FP), R0
+	WORD	$0xd51be240		// msr cntp_cval_el0, x0
+	MOVD	$1, R0			// ENABLE, not IMASK
+	WORD	$0xd51be220		// msr cntp_ctl_el0, x0
+	ISB	$15
+	RET
+
+// func stopPhysicalTimer()
+TEXT ·stopPhysicalTimer(SB),NOSPLIT,$0
+	MOVD	$0, R0
+	WORD	$0xd51be220		// msr cntp_ctl_el0, x0
+	ISB	$15
+	RET
+
+// func physicalCount() uint64
+TEXT ·physicalCount(SB),NOSPLIT,$0-8
+	ISB	$15
+	WORD	$0xd53be020		// mrs x0, cntpct_el0
+	MOVD	R0, ret+0(FP)
 	RET

@@ -29,7 +29,7 @@ func breakpoint()
 func parkedAddress() uint64
 func fpAcrossTraps(gicd, rounds uint64, regs *[64]uint64)
 func timerFires(spins uint64)
-func readPhysTimerControl() uint64
+func readEventCounter0() uint64
 func hvcImmediate1(fn uint64) uint64
 
 // randomCalls is how many random calls the attacker makes, HVC and SMC
@@ -96,6 +96,9 @@ func main() {
 	out.WriteString(fpLine(target.GICD) + "\n")
 	timerFires(100_000)
 	out.WriteString("attack: own timer firing with its interrupt disabled: ok\n")
+	for _, line := range []func() string{pmuLine, setWayLine, debugLine, spiRoutingLine, physicalTimerLine} {
+		out.WriteString(line() + "\n")
+	}
 	out.WriteString("attack: done\n")
 }
 
@@ -124,8 +127,8 @@ func run(a attempt.Attempt) uint64 {
 		return el1.SMC(a.Function, a.Args[0], a.Args[1], a.Args[2])
 	case attempt.Breakpoint:
 		breakpoint()
-	case attempt.PhysTimer:
-		return readPhysTimerControl()
+	case attempt.EventCounter:
+		return readEventCounter0()
 	case attempt.HVCImmediate:
 		return hvcImmediate1(a.Function)
 	}

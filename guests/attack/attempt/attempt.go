@@ -30,7 +30,7 @@ const (
 	HVC                      // a hypervisor call (SMCCC)
 	SMC                      // a secure monitor call (SMCCC)
 	Breakpoint               // a BRK instruction
-	PhysTimer                // MRS of CNTP_CTL_EL0, which the hypervisor traps and does not emulate
+	EventCounter             // MRS of PMEVCNTR0_EL0, which a PMU of no counters does not have
 	HVCImmediate             // an HVC with immediate 1, which no SMCCC service uses
 )
 
@@ -48,8 +48,8 @@ func (k Kind) String() string {
 		return "smc"
 	case Breakpoint:
 		return "brk"
-	case PhysTimer:
-		return "mrs cntp_ctl_el0"
+	case EventCounter:
+		return "mrs pmevcntr0_el0"
 	case HVCImmediate:
 		return "hvc #1"
 	}
@@ -145,7 +145,7 @@ func Plan(t Target) []Attempt {
 		Attempt{Name: "unknown HVC " + hex(UnknownFunction), Kind: HVC, Function: UnknownFunction},
 		Attempt{Name: "unknown SMC " + hex(UnknownFunction), Kind: SMC, Function: UnknownFunction},
 		Attempt{Name: "PSCI_VERSION with HVC #1", Kind: HVCImmediate, Function: aarch64.PSCIVersion},
-		Attempt{Name: "read the physical timer's control register", Kind: PhysTimer},
+		Attempt{Name: "read PMU event counter 0", Kind: EventCounter},
 		Attempt{Name: "harness: read unmapped address 0x0", Kind: Read64, Address: 0},
 		Attempt{Name: "harness: BRK", Kind: Breakpoint},
 	)

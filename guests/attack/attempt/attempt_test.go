@@ -43,7 +43,7 @@ func TestPlan(t *testing.T) {
 		{Name: "unknown HVC 0xc2000042", Kind: HVC, Function: 0xc200_0042},
 		{Name: "unknown SMC 0xc2000042", Kind: SMC, Function: 0xc200_0042},
 		{Name: "PSCI_VERSION with HVC #1", Kind: HVCImmediate, Function: 0x8400_0000},
-		{Name: "read the physical timer's control register", Kind: PhysTimer},
+		{Name: "read PMU event counter 0", Kind: EventCounter},
 		{Name: "harness: read unmapped address 0x0", Kind: Read64, Address: 0},
 		{Name: "harness: BRK", Kind: Breakpoint},
 	}
