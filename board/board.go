@@ -181,6 +181,22 @@ type Board struct {
 	// SBSA Generic Watchdog's control and refresh frames (guest IPAs,
 	// where the board has nothing a partition could be given).
 	Watchdog Watchdog
+	// Doorbells is the guest-physical window of a partition's channel
+	// doorbells, one DoorbellFrameSize frame each (DoorbellFrame), where
+	// the board has nothing a partition could be given.
+	Doorbells Region
+}
+
+// DoorbellFrameSize is one channel doorbell's register frame.
+const DoorbellFrameSize = 0x1000
+
+// DoorbellFrame returns the guest-physical frame of a partition's k-th
+// channel doorbell (counting, in config order, the channels with a
+// doorbell it is a member of) in the board's doorbell window; ok is false
+// beyond the window.
+func (b *Board) DoorbellFrame(k int) (frame Region, ok bool) {
+	frame = Region{Base: b.Doorbells.Base + uint64(k)*DoorbellFrameSize, Size: DoorbellFrameSize}
+	return frame, k >= 0 && b.Doorbells.Contains(frame)
 }
 
 // Watchdog is the guest-physical place of a virtual SBSA Generic Watchdog.

@@ -715,6 +715,26 @@ func (cc *compiler) guest(p *Partition, initrd *bootImage) (g devicetree.Guest, 
 			TimeoutSec: (ms + 999) / 1000,
 		}
 	}
+	for ci := range cc.c.Channels {
+		ch := &cc.c.Channels[ci]
+		if ch.Doorbell == nil {
+			continue
+		}
+		for _, m := range ch.Members {
+			if m.Partition != p.Name {
+				continue
+			}
+			frame, ok := cc.b.DoorbellFrame(len(g.Doorbells))
+			if !ok {
+				cc.report(ch.Doorbell.Pos, inChannel(ch), fmt.Sprintf("partition %q is a member of more channels with a doorbell than board %q has doorbell frames (%d)",
+					p.Name, cc.b.Name, cc.b.Doorbells.Size/board.DoorbellFrameSize), "remove the doorbell of a channel that does not need one")
+				return devicetree.Guest{}, nil, false
+			}
+			g.Doorbells = append(g.Doorbells, devicetree.Doorbell{Channel: ch.Name,
+				Frame:  devicetree.Region{Base: frame.Base, Size: frame.Size},
+				Memory: devicetree.Region{Base: m.IPA, Size: ch.Size}, SPI: ch.Doorbell.ID})
+		}
+	}
 	for i := range p.Devices {
 		d := &p.Devices[i]
 		// A device without MMIO has no node: a node's unit address is

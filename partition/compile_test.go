@@ -241,7 +241,7 @@ channels:
 		},
 		trees: map[string]wantTree{
 			"linux": {
-				nodes: nodes(treeHead, []string{"memory@50000000"}, treeMid, []string{"serial@9000000"}),
+				nodes: nodes(treeHead, []string{"memory@50000000"}, treeMid, []string{"serial@9000000", "vehicle-data@a102000"}),
 				props: []dtProp{
 					{"/chosen", "bootargs", "console=ttyAMA0 root=/dev/ram0"},
 					{"/chosen", "stdout-path", "/serial@9000000"},
@@ -260,7 +260,7 @@ channels:
 				},
 			},
 			"ecu": {
-				nodes: nodes(treeHead, []string{"memory@54000000", "memory@60000000"}, treeMid, []string{"serial@9000000", "rtc@9010000", "can0@9100000"}),
+				nodes: nodes(treeHead, []string{"memory@54000000", "memory@60000000"}, treeMid, []string{"serial@9000000", "rtc@9010000", "can0@9100000", "vehicle-data@a102000"}),
 				props: []dtProp{
 					{"/chosen", "bootargs", nil},
 					{"/chosen", "linux,initrd-start", nil},
@@ -755,7 +755,7 @@ func TestCompileDemoConfig(t *testing.T) {
 		summary = append(summary, p.Name.String()+" "+p.OnFault.String()+" "+p.Console.String()+" "+p.KernelFormat.String())
 	}
 	assert.Equal(t, []string{"infotainment inject-abort virtual linux-image", "ecu restart virtual raw", "test inject-abort virtual raw"}, summary)
-	assert.Equal(t, []table.Channel{{Name: mustName(t, "vehicle-data"), PhysBase: 0x7500_0000, Size: 64 * KiB, Members: 0b011, ReadOnly: 0b001}},
+	assert.Equal(t, []table.Channel{{Name: mustName(t, "vehicle-data"), PhysBase: 0x7500_0000, Size: 64 * KiB, Members: 0b011, ReadOnly: 0b001, Doorbell: 141}},
 		out.Table.Channels)
 	checkFirmwareAccepts(t, out)
 }

@@ -45,7 +45,7 @@ func TestDemoConfigIsValid(t *testing.T) {
 	want := []string{
 		"infotainment: cores 0,1; memory 0x50000000+512MiB; devices none; kernel linux ../build/guests/Image; console virtual; on_fault abort",
 		"ecu: cores 2; memory 0x70000000+64MiB; devices none; kernel elf ../build/guests/ecu.elf; console virtual; on_fault restart",
-		"test: cores 3; memory 0x74000000+16MiB; devices none; kernel elf ../build/guests/attack.elf; console virtual; on_fault abort",
+		"test: cores 3; memory 0x74000000+16MiB; devices gpio; kernel elf ../build/guests/attack.elf; console virtual; on_fault abort",
 	}
 	var got []string
 	for _, p := range c.Partitions {
@@ -83,7 +83,7 @@ func TestDemoConfigBroken(t *testing.T) {
 		{"cpus: [2]", "cpus: [1]"},
 		{"image: ../build/guests/ecu.elf", "image: ../build/guests/ecu-missing.elf"},
 		{"on_fault: restart", "on_fault: reboot"},
-		{"    on_fault: abort\n", "    on_fault: abort\n    devices: [gicd]\n"},
+		{"    devices: [gpio]\n", "    devices: [gicd]\n"},
 		{"access: ro", "access: wo"},
 	}
 	for _, e := range edits {

@@ -32,34 +32,37 @@ const (
 	// transports (0xa000000 + 32 x 0x200), where the machine has nothing.
 	WatchdogControlIPA = 0x0a10_0000
 	WatchdogRefreshIPA = 0x0a10_1000
-	UART0Size          = 0x1000
-	RTCBase            = 0x0901_0000 // pl031@9010000
-	FWCfgBase          = 0x0902_0000 // fw-cfg@9020000 (0x18 bytes, one page)
-	GPIOBase           = 0x0903_0000 // pl061@9030000
-	SMMUBase           = 0x0905_0000 // smmuv3@9050000
-	SMMUSize           = 0x2_0000
-	VirtioBase         = 0x0a00_0000 // virtio_mmio@a000000 .. @a003e00, 32 x 0x200
-	VirtioSize         = 0x4000
-	PCIePIOBase        = 0x3eff_0000 // pcie@10000000 ranges, I/O space
-	PCIePIOSize        = 0x1_0000
-	PCIeMMIOBase       = 0x1000_0000 // pcie@10000000 ranges, 32-bit MMIO window
-	PCIeMMIOSize       = 0x2eff_0000
-	PCIeECAMBase       = 0x40_1000_0000 // pcie@10000000 reg (high ECAM)
-	PCIeECAMSize       = 0x1000_0000
-	PCIeHighBase       = 0x80_0000_0000 // pcie@10000000 ranges, 64-bit MMIO window
-	PCIeHighSize       = 0x80_0000_0000
-	FlashBase          = 0x0000_0000 // flash@0, two banks
-	FlashSize          = 0x0800_0000
-	PhysAddrBits       = 40  // Cortex-A53: ID_AA64MMFR0_EL1.PARange = 0b0010
-	NumCPUs            = 4   // -smp 4
-	NumSPIs            = 224 // GICD_TYPER.ITLinesNumber 7: INTIDs up to 255 (read from QEMU 7.2 and 10.0)
-	PageSize           = 0x1000
-	UART0IRQ           = 32 + 1 // interrupts = <0 1 4>
-	RTCIRQ             = 32 + 2
-	GPIOIRQ            = 32 + 7
-	VirtioIRQBase      = 32 + 16 // 32 transports, SPI 16..47
-	PCIeIRQBase        = 32 + 3  // INTA..INTD, SPI 3..6
-	SMMUIRQBase        = 32 + 74 // eventq, priq, cmdq-sync, gerror: SPI 74..77
+	// A partition's channel doorbells: eight frames after the watchdog's.
+	DoorbellIPA   = 0x0a10_2000
+	DoorbellsMax  = 8
+	UART0Size     = 0x1000
+	RTCBase       = 0x0901_0000 // pl031@9010000
+	FWCfgBase     = 0x0902_0000 // fw-cfg@9020000 (0x18 bytes, one page)
+	GPIOBase      = 0x0903_0000 // pl061@9030000
+	SMMUBase      = 0x0905_0000 // smmuv3@9050000
+	SMMUSize      = 0x2_0000
+	VirtioBase    = 0x0a00_0000 // virtio_mmio@a000000 .. @a003e00, 32 x 0x200
+	VirtioSize    = 0x4000
+	PCIePIOBase   = 0x3eff_0000 // pcie@10000000 ranges, I/O space
+	PCIePIOSize   = 0x1_0000
+	PCIeMMIOBase  = 0x1000_0000 // pcie@10000000 ranges, 32-bit MMIO window
+	PCIeMMIOSize  = 0x2eff_0000
+	PCIeECAMBase  = 0x40_1000_0000 // pcie@10000000 reg (high ECAM)
+	PCIeECAMSize  = 0x1000_0000
+	PCIeHighBase  = 0x80_0000_0000 // pcie@10000000 ranges, 64-bit MMIO window
+	PCIeHighSize  = 0x80_0000_0000
+	FlashBase     = 0x0000_0000 // flash@0, two banks
+	FlashSize     = 0x0800_0000
+	PhysAddrBits  = 40  // Cortex-A53: ID_AA64MMFR0_EL1.PARange = 0b0010
+	NumCPUs       = 4   // -smp 4
+	NumSPIs       = 224 // GICD_TYPER.ITLinesNumber 7: INTIDs up to 255 (read from QEMU 7.2 and 10.0)
+	PageSize      = 0x1000
+	UART0IRQ      = 32 + 1 // interrupts = <0 1 4>
+	RTCIRQ        = 32 + 2
+	GPIOIRQ       = 32 + 7
+	VirtioIRQBase = 32 + 16 // 32 transports, SPI 16..47
+	PCIeIRQBase   = 32 + 3  // INTA..INTD, SPI 3..6
+	SMMUIRQBase   = 32 + 74 // eventq, priq, cmdq-sync, gerror: SPI 74..77
 )
 
 // GIC PPIs (INTIDs): timer node <1 13>, <1 14>, <1 11>, <1 10>; intc <1 9>.
@@ -132,6 +135,7 @@ var Board = &board.Board{
 		Control: board.Region{Base: WatchdogControlIPA, Size: PageSize},
 		Refresh: board.Region{Base: WatchdogRefreshIPA, Size: PageSize},
 	},
+	Doorbells: board.Region{Base: DoorbellIPA, Size: DoorbellsMax * board.DoorbellFrameSize},
 	Hypervisor: board.Hypervisor{
 		Memory:     board.Region{Base: HypervisorBase, Size: HypervisorSize},
 		SharedSize: HypervisorSharedSize,

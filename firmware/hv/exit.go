@@ -7,6 +7,7 @@ import (
 	"github.com/tamavisor/tamavisor/firmware/lifecycle"
 	"github.com/tamavisor/tamavisor/firmware/vdev"
 	"github.com/tamavisor/tamavisor/firmware/vdev/psci"
+	"github.com/tamavisor/tamavisor/partition/table"
 )
 
 // ExitKind says why a guest stopped running and the hypervisor runs.
@@ -409,4 +410,25 @@ func PhysicalSPI(mask uint64, enabled bool, target int) (core int, enable bool) 
 		return 0, false
 	}
 	return psci.CoreOfVCPU(mask, target)
+}
+
+// DoorbellIndex returns which of partition's doorbell frames is channel's:
+// the partition's doorbells are its channels with a doorbell, in table
+// order (board.DoorbellFrame). ok is false when the channel has no
+// doorbell or the partition is not a member.
+func DoorbellIndex(v table.View, partition, channel int) (k int, ok bool) {
+	if partition < 0 || partition >= 64 || channel < 0 || channel >= v.NumChannels() {
+		return 0, false
+	}
+	for c := 0; c <= channel; c++ {
+		ch := v.Channel(c)
+		if ch.Doorbell == 0 || ch.Members&(1<<partition) == 0 {
+			continue
+		}
+		if c == channel {
+			return k, true
+		}
+		k++
+	}
+	return 0, false
 }

@@ -171,7 +171,7 @@ func TestTrapCounts(t *testing.T) {
 	}
 	dev := &recorder{}
 	var con Console
-	con.Init(dev, 0, nil, nil)
+	con.Init(dev, dev, 0, nil, nil)
 	WriteTrapCounts(&con, 2, &c)
 	assert.Equal(t, "tamavisor: traps core 2: irq 1, mmio 2, hvc/smc 2, sysreg 1, wfx 1, abort 1, other 1, sgi dropped 0, set/way 0, foreign irq 0\r\n", string(dev.out))
 	assert.Zero(t, testing.AllocsPerRun(100, func() {
@@ -217,7 +217,7 @@ func TestWritePartitionStatus(t *testing.T) {
 	require.True(t, v0.Start())
 	dev := &recorder{}
 	var c Console
-	c.Init(dev, 0, nil, nil)
+	c.Init(dev, dev, 0, nil, nil)
 	WritePartitionStatus(&c, "infotainment", &life, 2, 0, "none")
 	require.True(t, v0.Request(lifecycle.ActionRestart, lifecycle.ReasonWatchdog))
 	v1.Exited()
@@ -307,4 +307,52 @@ func TestPMUReadsAsZero(t *testing.T) {
 	assert.False(t, PMUReadsAsZero(access(3, 14, 8, 0)), "PMEVCNTR0_EL0: no such counter")
 	assert.False(t, PMUReadsAsZero(access(3, 14, 12, 0)), "PMEVTYPER0_EL0: no such counter")
 	assert.False(t, PMUReadsAsZero(access(3, 14, 2, 1)), "CNTP_CTL_EL0 is no PMU register")
+}
+
+// A partition's doorbell frames are its channels with a doorbell, in
+// table order; the firmware and the device tree agree on it.
+func TestDoorbellIndex(t *testing.T) {
+	name := func(s string) table.Name { n, _ := table.NewName(s); return n }
+	part := func(n string, cpus uint64, ram uint32) table.Partition {
+		return table.Partition{Name: name(n), CPUMask: cpus, EntryIPA: 0x7000_0000 + uint64(ram)*0x100_0000,
+			Regions: table.Span{First: ram, Count: 1}, Images: table.Span{First: ram, Count: 1},
+			ConsoleDevice: table.NoIndex, KernelFormat: table.KernelRaw, OnFault: table.FaultStop, Console: table.ConsoleVirtual}
+	}
+	ram := func(i uint32) table.Region {
+		base := 0x7000_0000 + uint64(i)*0x100_0000
+		return table.Region{PhysBase: base, IPA: base, Size: 0x100_0000, Partition: i, Owner: table.NoIndex, Kind: table.RegionRAM,
+			Perm: table.PermRead | table.PermWrite | table.PermExec}
+	}
+	tb := &table.Table{
+		Board: name(qemuvirt.Name), PayloadSize: 0x2000,
+		Partitions: []table.Partition{part("a", 0b1, 0), part("b", 0b10, 1)},
+		Regions:    []table.Region{ram(0), ram(1)},
+		Channels: []table.Channel{
+			{Name: name("one"), PhysBase: 0x7500_0000, Size: 0x1000, Members: 0b11, Doorbell: 141},
+			{Name: name("two"), PhysBase: 0x7500_1000, Size: 0x1000, Members: 0b11},
+			{Name: name("three"), PhysBase: 0x7500_2000, Size: 0x1000, Members: 0b10, Doorbell: 142},
+		},
+		Images: []table.Image{{Size: 0x1000, LoadIPA: 0x7000_0000, Kind: table.ImageKernel},
+			{Offset: 0x1000, Size: 0x1000, LoadIPA: 0x7100_0000, Kind: table.ImageKernel, Partition: 1}},
+	}
+	b, err := table.Encode(tb)
+	require.NoError(t, err)
+	v, err := table.Decode(b)
+	require.NoError(t, err)
+	for _, c := range []struct {
+		partition, channel, k int
+		ok                    bool
+	}{
+		{0, 0, 0, true},
+		{1, 0, 0, true},
+		{0, 1, 0, false}, // no doorbell
+		{1, 2, 1, true},
+		{0, 2, 0, false}, // not a member
+		{0, 3, 0, false}, // no such channel
+		{-1, 0, 0, false},
+	} {
+		k, ok := DoorbellIndex(v, c.partition, c.channel)
+		assert.Equal(t, c.ok, ok, "%+v", c)
+		assert.Equal(t, c.k, k, "%+v", c)
+	}
 }

@@ -8,10 +8,12 @@ import (
 	"unsafe"
 
 	"github.com/tamavisor/tamavisor/aarch64"
+	"github.com/tamavisor/tamavisor/board"
 	"github.com/tamavisor/tamavisor/board/qemuvirt"
 	"github.com/tamavisor/tamavisor/firmware/lifecycle"
 	"github.com/tamavisor/tamavisor/firmware/vdev"
 	vconsole "github.com/tamavisor/tamavisor/firmware/vdev/console"
+	"github.com/tamavisor/tamavisor/firmware/vdev/doorbell"
 	"github.com/tamavisor/tamavisor/firmware/vdev/psci"
 	"github.com/tamavisor/tamavisor/firmware/vdev/sbsawdt"
 	"github.com/tamavisor/tamavisor/firmware/vdev/vpl011"
@@ -94,9 +96,21 @@ type vcpu struct {
 	// stay active at the physical GIC until it can (see hold).
 	held      [gic.SpecialINTIDs/32 + 1]uint32
 	heldCount int
+	// doorbells are the partition's channel doorbells, nDoorbells of
+	// them, in frame order.
+	doorbells  [maxDoorbells]vdoorbell
+	nDoorbells int
 	// exits counts the vCPU's exits; setWayExit is the exit of its last
 	// set/way operation, which tells a run of them.
 	exits, setWayExit uint64
+}
+
+// vdoorbell is one of the partition's channel doorbells on this core.
+type vdoorbell struct {
+	dev     *doorbell.Device
+	state   *doorbell.State
+	spi     uint32
+	channel int
 }
 
 // virtualUART is where guests find their virtual console: the address of
@@ -170,6 +184,7 @@ func runPartition() {
 			return
 		}
 		vc.cpuif = lr.New(lr.SystemRegisters{})
+		vc.initDoorbells()
 		if vc.life, err = lifecycle.New(&sh.Partition[p].Life, vc.vgic.VCPUs(), vc.index); err != nil {
 			vc.stop(err.Error())
 			return
@@ -200,6 +215,7 @@ func (vc *vcpu) start() lifecycle.Next {
 	}
 	ps := &shared().Partition[vc.partition]
 	vc.psci.Reset()
+	vc.resetDoorbells()
 	err := ps.VGIC.Reset(uint32(thisCore))
 	if err == nil {
 		err = ps.UART.Reset(uint32(thisCore))
@@ -443,6 +459,7 @@ func (vc *vcpu) run() lifecycle.Next {
 			return next
 		}
 		vc.consoleInterrupt()
+		vc.doorbellInterrupts()
 		vc.pendingSGIs()
 		vc.heldInterrupts()
 		vc.faultSummary()
@@ -464,6 +481,9 @@ func (vc *vcpu) emulate(e Exit) bool {
 		dev, base = vc.vgic.Distributor(), qemuvirt.GICDBase
 	case e.IPA >= qemuvirt.GICRBase && e.IPA-qemuvirt.GICRBase < uint64(vc.vgic.VCPUs())*vgic.RedistributorFrameSize:
 		dev, base = vc.vgic.Redistributors(), qemuvirt.GICRBase
+	case e.IPA >= doorbells.Base && e.IPA-doorbells.Base < uint64(vc.nDoorbells)*board.DoorbellFrameSize:
+		k := (e.IPA - doorbells.Base) / board.DoorbellFrameSize
+		dev, base = vc.doorbells[k].dev, doorbells.Base+k*board.DoorbellFrameSize
 	case vc.wdt != nil && e.IPA >= qemuvirt.WatchdogControlIPA && e.IPA-qemuvirt.WatchdogControlIPA < sbsawdt.FrameSize:
 		dev, base = vc.wdt.Control(), qemuvirt.WatchdogControlIPA
 	case vc.wdt != nil && e.IPA >= qemuvirt.WatchdogRefreshIPA && e.IPA-qemuvirt.WatchdogRefreshIPA < sbsawdt.FrameSize:
@@ -677,6 +697,7 @@ func (vc *vcpu) resetPartition() bool {
 	for v := range ps.SGIs {
 		atomic.StoreUint32(&ps.SGIs[v], 0)
 	}
+	vc.resetDoorbells()
 	vc.psci.Reset()
 	vc.clearRAM()
 	// vCPU 0's entry (setupGuest) invalidates the partition's TLB

@@ -327,9 +327,9 @@ func (vc *vcpu) consoleInterrupt() {
 }
 
 // physicalSPI reports whether a guest's SPI is backed by a physical one
-// the hooks may program: not the virtual console's.
+// the hooks may program: not the virtual console's, nor a doorbell.
 func (vc *vcpu) physicalSPI(intid uint32) bool {
-	return intid >= gic.FirstSPI && !(intid == consoleSPI && vc.uart != nil)
+	return intid >= gic.FirstSPI && !(intid == consoleSPI && vc.uart != nil) && !vc.isDoorbell(intid)
 }
 
 // The vgic.Hooks: what a guest's writes to its virtual distributor mean
@@ -358,8 +358,8 @@ func (vc *vcpu) programSPI(intid uint32) {
 }
 
 func (vc *vcpu) PendingChanged(vcpu int, intid uint32, pending bool) {
-	if intid == consoleSPI && vc.uart != nil {
-		return // re-evaluated from the UART's state on every exit
+	if intid == consoleSPI && vc.uart != nil || vc.isDoorbell(intid) {
+		return // re-evaluated from the device's state on every exit
 	}
 	if intid >= gic.FirstSPI {
 		if pending {

@@ -3,6 +3,7 @@ package hv
 import (
 	"github.com/tamavisor/tamavisor/firmware/lifecycle"
 	vconsole "github.com/tamavisor/tamavisor/firmware/vdev/console"
+	"github.com/tamavisor/tamavisor/firmware/vdev/doorbell"
 	"github.com/tamavisor/tamavisor/firmware/vdev/psci"
 	"github.com/tamavisor/tamavisor/firmware/vdev/sbsawdt"
 	"github.com/tamavisor/tamavisor/firmware/vdev/vpl011"
@@ -81,6 +82,10 @@ type Shared struct {
 	Partition [MaxPartitions]PartitionState
 }
 
+// maxDoorbells bounds a partition's channel doorbells: the doorbell
+// frames a board has room for (qemu-virt: 8).
+const maxDoorbells = 8
+
 // MaxPartitions bounds the partitions the shared region has room for: at
 // most one per core.
 const MaxPartitions = MaxCPUs
@@ -105,6 +110,9 @@ type PartitionState struct {
 	// SGIs holds, per vCPU, the virtual SGIs other vCPUs sent it (bit n
 	// = SGI n), collected when the doorbell SGI reaches its core.
 	SGIs [vgic.MaxVCPUs]uint32
+	// Doorbells are the partition's channel doorbells, in the order of
+	// its doorbell frames (DoorbellIndex).
+	Doorbells [maxDoorbells]doorbell.State
 	// FaultLines rate-limits the partition's fault lines.
 	FaultLines LineLimit
 	// CNTVOFF is the virtual counter offset of all the partition's

@@ -38,6 +38,22 @@ type Guest struct {
 	// Watchdog is the guest's virtual SBSA Generic Watchdog; nil for
 	// none.
 	Watchdog *Watchdog
+	// Doorbells are the doorbells of the channels the guest is a member
+	// of, each a virtual PL061 GPIO controller.
+	Doorbells []Doorbell
+}
+
+// Doorbell is a channel's doorbell as its members see it: a PL061 GPIO
+// controller (binding gpio/pl061-gpio) whose line 0 ("doorbell") raises
+// its interrupt each time another member rings and whose line 1 ("ring"),
+// written 1, rings the others. Its node is named after the channel; its
+// second reg entry is the channel's shared memory, which the PL061
+// driver leaves alone.
+type Doorbell struct {
+	Channel string
+	Frame   Region
+	Memory  Region
+	SPI     uint32
 }
 
 // Watchdog is an SBSA Generic Watchdog (binding watchdog/arm,sbsa-gwdt):
@@ -165,6 +181,7 @@ const (
 	cpuAddressCells  = 1
 
 	pl011Compatible = "arm,pl011"
+	pl061Compatible = "arm,pl061"
 	// sbsaWatchdogCompatible is the SBSA Generic Watchdog's
 	// (Documentation/devicetree/bindings/watchdog/arm,sbsa-gwdt.yaml).
 	sbsaWatchdogCompatible = "arm,sbsa-gwdt"
@@ -200,6 +217,7 @@ func Generate(g Guest) ([]byte, error) {
 		gw.console,
 		gw.devices,
 		gw.watchdog,
+		gw.doorbells,
 		w.EndNode, // the root
 	} {
 		if err := writeNode(); err != nil {
@@ -406,6 +424,32 @@ func (gw *guestWriter) watchdog() error {
 	)
 }
 
+// doorbells writes one GPIO controller per channel doorbell: an
+// interrupt controller too, so that a guest's driver can take each ring as
+// an edge on line 0.
+func (gw *guestWriter) doorbells() error {
+	w := gw.w
+	for _, d := range gw.g.Doorbells {
+		if err := firstError(
+			w.BeginNode(unitName(d.Channel, d.Frame.Base)),
+			w.PropStrings("compatible", pl061Compatible, primecellCompatible),
+			w.PropU64("reg", d.Frame.Base, d.Frame.Size, d.Memory.Base, d.Memory.Size),
+			w.PropU32("interrupts", spiSpecifiers(d.SPI)...),
+			w.PropEmpty("gpio-controller"),
+			w.PropU32("#gpio-cells", 2),
+			w.PropEmpty("interrupt-controller"),
+			w.PropU32("#interrupt-cells", 2),
+			w.PropStrings("gpio-line-names", "doorbell", "ring"),
+			w.PropU32("clocks", gw.clockPhandle),
+			w.PropString("clock-names", "apb_pclk"),
+			w.EndNode(),
+		); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (gw *guestWriter) devices() error {
 	w := gw.w
 	for _, d := range gw.g.Devices {
@@ -460,7 +504,7 @@ func (c Chosen) hasInitrd() bool {
 
 // needsClock reports whether any node refers to the PrimeCell clock.
 func (g *Guest) needsClock() bool {
-	if g.Console != nil {
+	if g.Console != nil || len(g.Doorbells) > 0 {
 		return true
 	}
 	return slices.ContainsFunc(g.Devices, func(d Device) bool { return d.isPrimecell() })

@@ -422,3 +422,47 @@ func TestWatchdogNode(t *testing.T) {
 		t.Error("a guest without a watchdog has a watchdog node")
 	}
 }
+
+// A member of a channel with a doorbell gets a PL061 node named after the
+// channel: its frame, then the channel's memory; its SPI; GPIO and
+// interrupt controller properties Linux's gpio-pl061 needs; and the
+// PrimeCell clock.
+func TestDoorbellNode(t *testing.T) {
+	g := bareMetalGuest()
+	g.Doorbells = []Doorbell{{Channel: "vehicle-data", Frame: Region{Base: 0x0a10_2000, Size: 0x1000},
+		Memory: Region{Base: 0x7500_0000, Size: 0x1_0000}, SPI: 141}}
+	blob, err := Generate(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := fdt.Parse(blob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	node, ok := root.Find("/vehicle-data@a102000")
+	if !ok {
+		t.Fatalf("no doorbell node: %q", nodePaths(root))
+	}
+	clock, ok := root.Find("/apb-pclk")
+	if !ok {
+		t.Fatal("no clock node for the doorbell's PrimeCell")
+	}
+	phandle, _ := clock.Property("phandle")
+	for name, want := range map[string][]byte{
+		"compatible":           stringlist("arm,pl061", "arm,primecell"),
+		"reg":                  u64s(0x0a10_2000, 0x1000, 0x7500_0000, 0x1_0000),
+		"interrupts":           cells(0, 141-32, 4),
+		"gpio-controller":      {},
+		"#gpio-cells":          cells(2),
+		"interrupt-controller": {},
+		"#interrupt-cells":     cells(2),
+		"gpio-line-names":      stringlist("doorbell", "ring"),
+		"clocks":               phandle.Value,
+		"clock-names":          stringlist("apb_pclk"),
+	} {
+		p, ok := node.Property(name)
+		if !ok || !bytes.Equal(p.Value, want) {
+			t.Errorf("%s = %x, want %x", name, p.Value, want)
+		}
+	}
+}

@@ -179,9 +179,11 @@ func TestDrawing(t *testing.T) {
 			"hypervisor": grey, "memory-infotainment-0": blue, "memory-ecu-0": orange, "memory-test-0": green,
 		},
 		stripes: []string{orange, blue},
-		order:   []string{"hypervisor", "memory-infotainment-0", "memory-ecu-0", "memory-test-0", "channel-vehicle-data", "free-0"},
+		order: []string{"device-test-gpio-0", "hypervisor", "memory-infotainment-0", "memory-ecu-0", "memory-test-0",
+			"channel-vehicle-data", "free-0"},
 		texts: []string{"Tamavisor layout: qemu-virt.yaml", "0x50000000 +512 MiB", "cores 0–1", "ecu rw", "infotainment ro",
-			"0x75010000 +1 GiB 175 MiB 960 KiB"},
+			"0x75010000 +1 GiB 175 MiB 960 KiB", "doorbell IRQ 141"},
+		breaks: 1,
 	}, {
 		config:  "testdata/small.yaml",
 		accents: map[string]string{"core-0": "", "core-1": blue, "core-2": blue, "core-3": "", "device-gateway-rtc-0": blue},

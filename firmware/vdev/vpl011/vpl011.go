@@ -28,8 +28,13 @@ import (
 // Sizes of the buffers in State.
 const (
 	// RXFIFOSize is how many typed bytes wait for the guest to read them;
-	// more are dropped and counted.
-	RXFIFOSize = 64
+	// more are dropped and counted. The hypervisor always reads its own
+	// UART empty (a partition that does not read must not freeze the
+	// console for the others), so this is the only buffer typed input
+	// has: deep enough for a pasted command line or script, which a
+	// partition that reads takes whole. The guest cannot tell its depth:
+	// the model raises its receive interrupt whenever data waits.
+	RXFIFOSize = 4096
 	// LineSize is the longest output line, in bytes the filter kept; a
 	// longer one is cut and goes out in pieces, each with the prefix.
 	LineSize = 512
@@ -225,9 +230,7 @@ func (s *State) InterruptPending() bool {
 	return s.rawInterrupts()&s.imsc.Load() != 0
 }
 
-// Room returns how many more typed bytes the receive FIFO takes now, so
-// the hypervisor can leave the rest in the physical UART (backpressure)
-// rather than drop them.
+// Room returns how many more typed bytes the receive FIFO takes now.
 func (s *State) Room() int {
 	return RXFIFOSize - int(s.received())
 }

@@ -257,7 +257,7 @@ func TestReceiveFIFOFullDropsAndCounts(t *testing.T) {
 	assert.False(t, s.Push(1, 0xee), "a byte beyond the FIFO was queued")
 	assert.Equal(t, uint64(1), s.InputDropped())
 	for i := range RXFIFOSize {
-		assert.Equal(t, uint32(i), load(t, u, pl011.DR, 1), "byte %d", i)
+		assert.Equal(t, uint32(byte(i)), load(t, u, pl011.DR, 1), "byte %d", i)
 	}
 	assert.Equal(t, uint32(frEmpty), load(t, u, pl011.FR, 4))
 	assert.True(t, s.Push(1, 'z'), "the FIFO did not take a byte after draining")
