@@ -99,7 +99,38 @@ func main() {
 	for _, line := range []func() string{pmuLine, setWayLine, debugLine, spiRoutingLine, physicalTimerLine} {
 		out.WriteString(line() + "\n")
 	}
-	out.WriteString("attack: done\n")
+	out.WriteString("attack: done (type f to fault in a tight loop for 10 s)\n")
+	for {
+		if b, ok := el1.Input(); ok && b == 'f' {
+			out.WriteString(floodLine(10) + "\n")
+		}
+		wait(10)
+	}
+}
+
+// floodLine reads memory the partition was not given in a tight loop for
+// the given seconds: each read is a fault the hypervisor reports (rate
+// limited) and turns into an abort, which the attacker takes and goes on.
+func floodLine(seconds uint64) string {
+	if err := mapPage(ecuBase); err != nil {
+		return "attack: fault flood: not attempted: " + err.Error()
+	}
+	frequency := el1.CounterFrequency()
+	end := el1.Counter() + seconds*frequency
+	faults := 0
+	for el1.Counter() < end {
+		if _, faulted := el1.Try(func() { mmio.Read64(ecuBase) }); faulted {
+			faults++
+		}
+	}
+	return "attack: fault flood: " + strconv.Itoa(faults) + " faults in " + strconv.FormatUint(seconds, 10) + " s"
+}
+
+// wait spins for ms milliseconds.
+func wait(ms uint64) {
+	end := el1.Counter() + ms*el1.CounterFrequency()/1000
+	for el1.Counter() < end {
+	}
 }
 
 // mapPage maps the page of addr into the attacker's stage 1, unless it is

@@ -7,6 +7,11 @@
 //	ecu: up at EL1, ram 0x70000000+64MiB (from the device tree at 0x73e00000)
 //	ecu: heartbeat 1 loops=1000 worst-jitter=3us canary=ok
 //
+// When its device tree describes the vehicle-data channel's doorbell, it
+// publishes a record there after each heartbeat and rings the doorbell:
+//
+//	ecu: channel vehicle-data at 0x75000000, doorbell at 0xa102000: rung after each heartbeat
+//
 // When its device tree describes an SBSA watchdog (the partition's config
 // has watchdog:), it enables it and refreshes it every ten periods; typing
 // h on its console makes it stop refreshing, as a hung control loop would:
@@ -56,6 +61,7 @@ func main() {
 	// measures the loop and not the start-up above.
 	ecu.Init(frequency, el1.Counter()+frequency/control.Rate, canaryWords[:], canaryBase, out)
 	refresh, watched := startWatchdog(out)
+	channel, rung := startChannel(out)
 	// Poll the counter: there are no interrupts yet, and the core is the
 	// ECU's alone.
 	for period := uint64(0); ; period++ {
@@ -64,7 +70,9 @@ func main() {
 		for now < deadline {
 			now = el1.Counter()
 		}
-		ecu.RunPeriod(now)
+		if ecu.RunPeriod(now) && rung {
+			channel.publish(&ecu)
+		}
 		if !watched || period%watchdogEvery != 0 {
 			continue
 		}
@@ -74,6 +82,62 @@ func main() {
 			out.WriteString("ecu: watchdog refresh stopped\n")
 		}
 	}
+}
+
+// The channel the ECU publishes to, and its doorbell: a PL061 whose line
+// 1, an output, rings the other members (firmware/vdev/doorbell).
+const (
+	channelName  = "vehicle-data"
+	gpioDIR      = 0x400
+	ringLine     = 1
+	ringData     = 1 << (ringLine + 2) // GPIODATA with only the ring line in its address mask
+	recordMagic  = 0x5441_4456         // "VDAT"
+	recordMagicW = 0x00
+	recordBeatW  = 0x08
+	recordLoopsW = 0x10
+)
+
+// channel is where the ECU publishes its vehicle data after each update.
+type channel struct {
+	memory, ring uint64
+}
+
+// publish writes the latest record into the channel's memory, then rings
+// its doorbell: a reader's interrupt says a new record is there.
+func (c channel) publish(e *control.ECU) {
+	mmio.Write64(c.memory+recordBeatW, e.Beats())
+	mmio.Write64(c.memory+recordLoopsW, e.Loops())
+	mmio.Write64(c.memory+recordMagicW, recordMagic)
+	mmio.Write32(c.ring, 1<<ringLine)
+}
+
+// startChannel finds the vehicle-data channel's doorbell in the device
+// tree, maps it and the channel's memory, and makes the ring line an
+// output; ok is false when the partition has no such doorbell.
+func startChannel(out el1.Console) (c channel, ok bool) {
+	blob, err := el1.DeviceTree()
+	if err != nil {
+		return c, false
+	}
+	frame, memory, ok, err := el1.DoorbellFromDeviceTree(blob, channelName)
+	if err != nil || !ok {
+		return c, false
+	}
+	for _, r := range []board.Region{frame, memory} {
+		if err := el1.Map(mmu.Region{Name: channelName, VA: r.Base, PA: r.Base, Size: r.Size, Attr: mmu.MMIO}); err != nil {
+			out.WriteString("ecu: channel: ")
+			out.WriteString(err.Error())
+			out.WriteString("\n")
+			return c, false
+		}
+	}
+	mmio.Write32(frame.Base+gpioDIR, 1<<ringLine)
+	out.WriteString("ecu: channel " + channelName + " at ")
+	out.Hex(memory.Base)
+	out.WriteString(", doorbell at ")
+	out.Hex(frame.Base)
+	out.WriteString(": rung after each heartbeat\n")
+	return channel{memory: memory.Base, ring: frame.Base + ringData}, true
 }
 
 // startWatchdog enables the watchdog the device tree describes, if any,

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/tamavisor/tamavisor/board"
 	"github.com/tamavisor/tamavisor/internal/fdt"
@@ -100,6 +101,46 @@ func readCells(b []byte, n int) uint64 {
 		v = v<<32 | uint64(binary.BigEndian.Uint32(b[4*i:]))
 	}
 	return v
+}
+
+// DoorbellFromDeviceTree returns the doorbell of the channel named channel
+// a device tree describes under its root (a node channel@..., compatible
+// "arm,pl061"): its register frame and the channel's memory, the node's
+// two reg entries. ok is false when it has none.
+func DoorbellFromDeviceTree(blob []byte, channel string) (frame, memory board.Region, ok bool, err error) {
+	root, err := fdt.Parse(blob)
+	if err != nil {
+		return frame, memory, false, err
+	}
+	addressCells, err := cells(root, "#address-cells", 2)
+	if err != nil {
+		return frame, memory, false, err
+	}
+	sizeCells, err := cells(root, "#size-cells", 1)
+	if err != nil {
+		return frame, memory, false, err
+	}
+	for _, n := range root.Children {
+		if !strings.HasPrefix(n.Name, channel+"@") {
+			continue
+		}
+		p, found := n.Property("compatible")
+		if !found {
+			continue
+		}
+		if c, err := p.Strings(); err != nil || len(c) == 0 || c[0] != "arm,pl061" {
+			continue
+		}
+		reg, found := n.Property("reg")
+		entry := 4 * (addressCells + sizeCells)
+		if !found || len(reg.Value) != 2*entry {
+			return frame, memory, false, fmt.Errorf("device tree node /%s: reg must hold the doorbell's frame and the channel's memory", n.Name)
+		}
+		frame = board.Region{Base: readCells(reg.Value, addressCells), Size: readCells(reg.Value[4*addressCells:], sizeCells)}
+		memory = board.Region{Base: readCells(reg.Value[entry:], addressCells), Size: readCells(reg.Value[entry+4*addressCells:], sizeCells)}
+		return frame, memory, true, nil
+	}
+	return frame, memory, false, nil
 }
 
 // WatchdogFromDeviceTree returns the control and refresh frames of the

@@ -226,3 +226,29 @@ func TestWatchdogFromDeviceTree(t *testing.T) {
 		t.Errorf("control %v, refresh %v", control, refresh)
 	}
 }
+
+// The ECU finds its channel's doorbell and memory in the tree Tamavisor
+// generates for it.
+func TestDoorbellFromDeviceTree(t *testing.T) {
+	_, _, ok, err := DoorbellFromDeviceTree(ecuDeviceTree(t), "vehicle-data")
+	if err != nil || ok {
+		t.Fatalf("a tree without a doorbell: ok %v, %v", ok, err)
+	}
+	guest := ecuGuest()
+	guest.Doorbells = []dtb.Doorbell{{Channel: "vehicle-data", Frame: dtb.Region{Base: qemuvirt.DoorbellIPA, Size: 0x1000},
+		Memory: dtb.Region{Base: 0x7500_0000, Size: 0x1_0000}, SPI: 141}}
+	blob, err := dtb.Generate(guest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame, memory, ok, err := DoorbellFromDeviceTree(blob, "vehicle-data")
+	if err != nil || !ok {
+		t.Fatalf("ok %v, %v", ok, err)
+	}
+	if frame != (board.Region{Base: qemuvirt.DoorbellIPA, Size: 0x1000}) || memory != (board.Region{Base: 0x7500_0000, Size: 0x1_0000}) {
+		t.Errorf("frame %v, memory %v", frame, memory)
+	}
+	if _, _, ok, _ := DoorbellFromDeviceTree(blob, "vehicle"); ok {
+		t.Error("found a channel by a prefix of its name")
+	}
+}

@@ -164,6 +164,7 @@ var initSteps = []string{
 	"mount -t proc proc /proc",
 	"mount -t sysfs sysfs /sys",
 	"mount -t devtmpfs devtmpfs /dev",
+	`echo rising >"/sys/class/gpio/gpio$base/edge"`,
 	`done </proc/meminfo`,
 	`echo "infotainment: linux up, cpus=$(nproc), mem=$((mem_kib / 1024))MiB"`,
 	"setsid cttyhack sh",
@@ -205,7 +206,7 @@ func TestInitMarkerMatchesBootTest(t *testing.T) {
 }
 
 // shellBuiltins are the words of the init script that are no programs.
-var shellBuiltins = []string{"export", "while", "read", "do", "if", "[", "then", "break", "fi", "done", "echo"}
+var shellBuiltins = []string{"export", "while", "for", "read", "do", "if", "[", "then", "break", "continue", "fi", "done", "echo"}
 
 // Every program the init script runs must be a busybox applet in /bin.
 func TestInitCommandsAreApplets(t *testing.T) {

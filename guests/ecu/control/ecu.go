@@ -41,15 +41,19 @@ func (e *ECU) Deadline() uint64 { return e.loop.Deadline() }
 // Loop returns the control loop.
 func (e *ECU) Loop() *Loop { return &e.loop }
 
+// Beats returns the heartbeats so far; Loops the periods run.
+func (e *ECU) Beats() uint64 { return e.loop.beats }
+func (e *ECU) Loops() uint64 { return e.loop.loops }
+
 // Canary returns the canary.
 func (e *ECU) Canary() *Canary { return &e.canary }
 
 // RunPeriod is the loop body: the control period that started at counter
 // value now, a slice of the canary check, the heartbeat line queued once a
 // second, and a few queued bytes written to the console. It allocates
-// nothing.
-func (e *ECU) RunPeriod(now uint64) {
-	if e.loop.Step(now) {
+// nothing, and reports whether the period was a heartbeat's.
+func (e *ECU) RunPeriod(now uint64) (heartbeat bool) {
+	if heartbeat = e.loop.Step(now); heartbeat {
 		e.outbox.Write(e.loop.AppendHeartbeat(e.line[:0], e.canary.State()))
 	}
 	e.canary.CheckNext(CanaryWordsPerPeriod)
@@ -60,6 +64,7 @@ func (e *ECU) RunPeriod(now uint64) {
 		}
 		e.console.Put(b)
 	}
+	return heartbeat
 }
 
 // Outbox queues console output for the loop to write out a few bytes at a
