@@ -45,6 +45,8 @@ func TestMatchesQEMUDeviceTree(t *testing.T) {
 	last := dts.Regs("/virtio_mmio@a003e00")[0]
 	assert.Equal(t, uint64(VirtioBase+VirtioSize), last.End())
 
+	_, timerFrequency := dts.Node("/timer").Property("clock-frequency")
+	assert.False(t, timerFrequency, "the tree now gives the counter frequency; take CounterFrequency from it")
 	assert.Equal(t, "smc", dts.String("/psci", "method"))
 	assert.Equal(t, "smc", Board.PSCIConduit)
 	for i := 0; i < NumCPUs; i++ {
