@@ -65,6 +65,18 @@ func (tr *Tree) Has(path string) bool {
 	return ok
 }
 
+// Walk calls visit with the path of every node, parents first.
+func (tr *Tree) Walk(visit func(path string, n *fdt.Node)) {
+	var walk func(path string, n *fdt.Node)
+	walk = func(path string, n *fdt.Node) {
+		visit(path, n)
+		for _, c := range n.Children {
+			walk(strings.TrimSuffix(path, "/")+"/"+c.Name, c)
+		}
+	}
+	walk("/", tr.Root)
+}
+
 // Cells returns the u32 cells of property prop of the node at path.
 func (tr *Tree) Cells(path, prop string) []uint32 {
 	tr.t.Helper()
@@ -143,7 +155,7 @@ func join(cells []uint32) uint64 {
 // with three-cell specifiers.
 func (tr *Tree) Interrupts(path string) []uint32 {
 	tr.t.Helper()
-	parent := tr.interruptParent(path)
+	parent := tr.InterruptParent(path)
 	if c := tr.String(parent, "compatible"); c != "arm,gic-v3" || tr.cellCount(parent, "#interrupt-cells", 0) != 3 {
 		tr.t.Fatalf("node %s: its interrupt parent %s (%s) is not a GICv3 with 3-cell specifiers", path, parent, c)
 	}
@@ -165,10 +177,10 @@ func (tr *Tree) Interrupts(path string) []uint32 {
 	return intids
 }
 
-// interruptParent returns the path of the node whose phandle the nearest
+// InterruptParent returns the path of the node whose phandle the nearest
 // interrupt-parent on the way from the root to path names (Devicetree
 // Specification 2.4.1).
-func (tr *Tree) interruptParent(path string) string {
+func (tr *Tree) InterruptParent(path string) string {
 	tr.t.Helper()
 	var phandle uint32
 	found := false
