@@ -173,6 +173,12 @@ type Board struct {
 	Devices      []Device
 	GIC          GIC
 	SMMU         SMMU
+	// CounterFrequency is the generic counter's frequency in Hz, the
+	// value the platform firmware (or QEMU) puts in CNTFRQ_EL0 (DDI
+	// 0487, "The Generic Timer in AArch64 state", the system counter).
+	// The firmware reads the register; this is what it should find
+	// there.
+	CounterFrequency uint64
 	// PSCIConduit is "smc" or "hvc": how the hypervisor reaches the
 	// platform firmware's PSCI.
 	PSCIConduit string

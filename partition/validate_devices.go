@@ -296,17 +296,24 @@ func (v *validator) streamIDs() {
 			if d.broken {
 				continue
 			}
+			if v.b != nil && v.b.SMMU.StreamIDBits == 0 {
+				// One problem per device, at its first stream ID: the
+				// fix is to drop the field, not each ID.
+				for _, ids := range d.StreamIDs {
+					if ids.Count > 0 {
+						v.report(ids.Pos, in, fmt.Sprintf("device %q has stream_ids, but board %q has no SMMU to translate them", d.Name, v.b.Name),
+							"remove stream_ids: without an SMMU no stream ID confines the device's DMA, which reaches all memory")
+						break
+					}
+				}
+				continue
+			}
 			for _, ids := range d.StreamIDs {
 				if ids.Count == 0 {
 					continue
 				}
 				if v.b != nil {
 					bits := v.b.SMMU.StreamIDBits
-					if bits == 0 {
-						v.report(ids.Pos, in, fmt.Sprintf("%s: board %q has no SMMU to translate it", formatIDs(ids), v.b.Name),
-							"remove the stream IDs: the device's DMA cannot be confined")
-						continue
-					}
 					if bits < 32 && uint64(ids.Last()) >= uint64(1)<<bits {
 						v.report(ids.Pos, in, fmt.Sprintf("%s does not fit the SMMU's %d-bit stream IDs (0-%d)", formatIDs(ids), bits, uint64(1)<<bits-1),
 							"use the stream ID the SoC's manual gives for the device")

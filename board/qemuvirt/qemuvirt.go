@@ -130,7 +130,11 @@ var Board = &board.Board{
 		Regs:         board.Region{Base: SMMUBase, Size: SMMUSize},
 		StreamIDBits: 16,
 	},
-	PSCIConduit: "smc", // psci { method = "smc" } with virtualization=on
+	// The timer node gives no clock-frequency: QEMU's Cortex-A53 counts
+	// at 62.5 MHz (target/arm GTIMER_BACKCOMPAT_HZ, kept for CPU types
+	// older than its 1 GHz default).
+	CounterFrequency: 62_500_000,
+	PSCIConduit:      "smc", // psci { method = "smc" } with virtualization=on
 	Watchdog: board.Watchdog{
 		Control: board.Region{Base: WatchdogControlIPA, Size: PageSize},
 		Refresh: board.Region{Base: WatchdogRefreshIPA, Size: PageSize},

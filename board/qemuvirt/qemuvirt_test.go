@@ -1,16 +1,14 @@
 package qemuvirt
 
 import (
-	"os"
-	"regexp"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tamavisor/tamavisor/board"
+	"github.com/tamavisor/tamavisor/board/internal/dtsref"
 )
 
 // The device tree QEMU 10.0 generates for the machine this board describes
@@ -20,74 +18,39 @@ import (
 //	    -cpu cortex-a53 -smp 4 -m 2G && dtc -I dtb -O dts virt.dtb
 const referenceDTS = "testdata/qemu10.0-virt-gicv3-smmuv3-smp4-2G.dts"
 
-// node returns the body of the first node whose name starts with prefix.
-func node(t *testing.T, dts, prefix string) string {
-	t.Helper()
-	i := strings.Index(dts, "\t"+prefix)
-	require.GreaterOrEqual(t, i, 0, "node %s not in the reference device tree", prefix)
-	body := dts[i:]
-	return body[:strings.Index(body, "};")]
-}
-
-// cells parses a property's <...> cells as numbers.
-func cells(t *testing.T, body, prop string) []uint64 {
-	t.Helper()
-	m := regexp.MustCompile(`\b` + regexp.QuoteMeta(prop) + ` = <([^>]*)>`).FindStringSubmatch(body)
-	require.NotNil(t, m, "property %s not found", prop)
-	var out []uint64
-	for _, f := range strings.Fields(m[1]) {
-		v, err := strconv.ParseUint(f, 0, 64)
-		require.NoError(t, err)
-		out = append(out, v)
-	}
-	return out
-}
-
-// regs turns 2-cell address / 2-cell size pairs into regions.
-func regs(c []uint64) []board.Region {
-	var rs []board.Region
-	for i := 0; i+3 < len(c); i += 4 {
-		rs = append(rs, board.Region{Base: c[i]<<32 | c[i+1], Size: c[i+2]<<32 | c[i+3]})
-	}
-	return rs
-}
-
 func TestMatchesQEMUDeviceTree(t *testing.T) {
-	b, err := os.ReadFile(referenceDTS)
-	require.NoError(t, err)
-	dts := string(b)
+	dts := dtsref.Load(t, referenceDTS)
+	region := func(base, size uint64) []board.Region { return []board.Region{{Base: base, Size: size}} }
 
-	assert.Equal(t, []board.Region{{Base: RAMBase, Size: RAMSize}}, regs(cells(t, node(t, dts, "memory@"), "reg")))
-	gic := regs(cells(t, node(t, dts, "intc@"), "reg"))
-	assert.Equal(t, []board.Region{{Base: GICDBase, Size: GICDSize}, {Base: GICRBase, Size: GICRSize}}, gic)
-	assert.Equal(t, []board.Region{{Base: GITSBase, Size: GITSSize}}, regs(cells(t, node(t, dts, "its@"), "reg")))
-	assert.Equal(t, []board.Region{{Base: SMMUBase, Size: SMMUSize}}, regs(cells(t, node(t, dts, "smmuv3@"), "reg")))
-	assert.Equal(t, []board.Region{{Base: UART0Base, Size: UART0Size}}, regs(cells(t, node(t, dts, "pl011@"), "reg")))
-	assert.Equal(t, uint64(RTCBase), regs(cells(t, node(t, dts, "pl031@"), "reg"))[0].Base)
-	assert.Equal(t, uint64(GPIOBase), regs(cells(t, node(t, dts, "pl061@"), "reg"))[0].Base)
-	assert.Equal(t, uint64(FWCfgBase), regs(cells(t, node(t, dts, "fw-cfg@"), "reg"))[0].Base)
-	assert.Equal(t, []board.Region{{Base: PCIeECAMBase, Size: PCIeECAMSize}}, regs(cells(t, node(t, dts, "pcie@"), "reg")))
+	assert.Equal(t, region(RAMBase, RAMSize), dts.Regs("/memory@40000000"))
+	assert.Equal(t, []board.Region{{Base: GICDBase, Size: GICDSize}, {Base: GICRBase, Size: GICRSize}}, dts.Regs("/intc@8000000"))
+	assert.Equal(t, region(GITSBase, GITSSize), dts.Regs("/intc@8000000/its@8080000"))
+	assert.Equal(t, region(SMMUBase, SMMUSize), dts.Regs("/smmuv3@9050000"))
+	assert.Equal(t, region(UART0Base, UART0Size), dts.Regs("/pl011@9000000"))
+	assert.Equal(t, uint64(RTCBase), dts.Regs("/pl031@9010000")[0].Base)
+	assert.Equal(t, uint64(GPIOBase), dts.Regs("/pl061@9030000")[0].Base)
+	assert.Equal(t, uint64(FWCfgBase), dts.Regs("/fw-cfg@9020000")[0].Base)
+	assert.Equal(t, region(PCIeECAMBase, PCIeECAMSize), dts.Regs("/pcie@10000000"))
 
-	// Interrupts: <type number flags>, type 0 = SPI (INTID 32+n), 1 = PPI (16+n).
-	spi := func(prefix string) uint64 { return 32 + cells(t, node(t, dts, prefix), "interrupts")[1] }
-	assert.Equal(t, uint64(UART0IRQ), spi("pl011@"))
-	assert.Equal(t, uint64(RTCIRQ), spi("pl031@"))
-	assert.Equal(t, uint64(GPIOIRQ), spi("pl061@"))
-	assert.Equal(t, uint64(VirtioIRQBase), spi("virtio_mmio@a000000"))
-	assert.Equal(t, uint64(SMMUIRQBase), spi("smmuv3@"))
-	timer := cells(t, node(t, dts, "timer {"), "interrupts")
+	assert.Equal(t, []uint32{UART0IRQ}, dts.Interrupts("/pl011@9000000"))
+	assert.Equal(t, []uint32{RTCIRQ}, dts.Interrupts("/pl031@9010000"))
+	assert.Equal(t, []uint32{GPIOIRQ}, dts.Interrupts("/pl061@9030000"))
+	assert.Equal(t, []uint32{VirtioIRQBase}, dts.Interrupts("/virtio_mmio@a000000"))
+	assert.Equal(t, irqRange(SMMUIRQBase, 4), dts.Interrupts("/smmuv3@9050000"))
 	// Secure physical, non-secure physical, virtual, hypervisor.
-	assert.Equal(t, []uint64{PhysTimerIRQ, VirtTimerIRQ, HypTimerIRQ}, []uint64{16 + timer[4], 16 + timer[7], 16 + timer[10]})
-	assert.Equal(t, uint64(MaintenanceIRQ), 16+cells(t, node(t, dts, "intc@"), "interrupts")[1])
+	assert.Equal(t, []uint32{16 + 13, PhysTimerIRQ, VirtTimerIRQ, HypTimerIRQ}, dts.Interrupts("/timer"))
+	assert.Equal(t, []uint32{MaintenanceIRQ}, dts.Interrupts("/intc@8000000"))
 
 	// The last virtio transport ends where VirtioSize says.
-	last := regs(cells(t, node(t, dts, "virtio_mmio@a003e00"), "reg"))[0]
+	last := dts.Regs("/virtio_mmio@a003e00")[0]
 	assert.Equal(t, uint64(VirtioBase+VirtioSize), last.End())
 
-	assert.Contains(t, node(t, dts, "psci {"), `method = "smc"`)
+	_, timerFrequency := dts.Node("/timer").Property("clock-frequency")
+	assert.False(t, timerFrequency, "the tree now gives the counter frequency; take CounterFrequency from it")
+	assert.Equal(t, "smc", dts.String("/psci", "method"))
 	assert.Equal(t, "smc", Board.PSCIConduit)
 	for i := 0; i < NumCPUs; i++ {
-		assert.Equal(t, []uint64{MPIDR(i)}, cells(t, node(t, dts, "cpu@"+strconv.Itoa(i)), "reg"))
+		assert.Equal(t, []uint32{uint32(MPIDR(i))}, dts.Cells("/cpus/cpu@"+strconv.Itoa(i), "reg"))
 	}
 }
 

@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"io"
 
-	_ "github.com/tamavisor/tamavisor/board/qemuvirt" // the boards configs may name
+	_ "github.com/tamavisor/tamavisor/board/imx8mpevk" // the boards configs may name
+	_ "github.com/tamavisor/tamavisor/board/qemuvirt"  // the boards configs may name
 	"github.com/tamavisor/tamavisor/partition"
 )
 

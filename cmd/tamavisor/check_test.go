@@ -115,6 +115,82 @@ partitions:
 	}
 }
 
+// TestCheckIMX8MPEVK checks a config for the NXP board: its devices by
+// name, RAM in both banks, and stream IDs refused because the SoC has no
+// SMMU.
+func TestCheckIMX8MPEVK(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	files := map[string]string{
+		"guest.bin": strings.Repeat("\x00", 4096),
+		"evk.yaml": `board: imx8mp-evk
+partitions:
+  - name: ecu
+    cpus: [3]
+    memory: [{base: 0x50000000, size: 64MiB}]
+    devices: [can1, uart3]
+    kernel: {format: raw, image: guest.bin}
+    console: uart3
+    on_fault: restart
+  - name: gateway
+    cpus: [0, 1, 2]
+    memory:
+      - {base: 0x60000000, size: 1GiB}
+      - {base: 0x100000000, size: 2GiB}
+    devices: [fec, eqos, usdhc2, snvs, gpio1, i2c3]
+    kernel: {format: raw, image: guest.bin}
+`,
+		"dma.yaml": `board: imx8mp-evk
+partitions:
+  - name: ecu
+    cpus: [3]
+    memory: [{base: 0x50000000, size: 64MiB}]
+    devices:
+      - can1
+      - {name: sdma, mmio: [{base: 0x30bd0000, size: 64KiB}], interrupts: [34], stream_ids: [3, 4]}
+      - uart2
+    kernel: {format: raw, image: guest.bin}
+`,
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		config     string
+		wantStatus int
+		wantStdout string
+		wantStderr string
+	}{{
+		config:     "evk.yaml",
+		wantStatus: 0,
+		wantStdout: "evk.yaml: ok\n" +
+			"  ecu: cores 3; memory 0x50000000+64MiB; devices can1,uart3; kernel raw guest.bin; console uart3; on_fault restart\n" +
+			"  gateway: cores 0,1,2; memory 0x60000000+1GiB, 0x100000000+2GiB; devices fec,eqos,usdhc2,snvs,gpio1,i2c3; kernel raw guest.bin; console virtual; on_fault abort\n",
+	}, {
+		config:     "dma.yaml",
+		wantStatus: 1,
+		wantStderr: `dma.yaml:8:94: partition "ecu": device "sdma" has stream_ids, but board "imx8mp-evk" has no SMMU to translate them; remove stream_ids: without an SMMU no stream ID confines the device's DMA, which reaches all memory` + "\n" +
+			`dma.yaml:9:9: partition "ecu": device "uart2" is the hypervisor's console; remove it and give the partition console: virtual, or choose another UART for hypervisor.console` + "\n",
+	}}
+	for _, tc := range tests {
+		t.Run(tc.config, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			status := dispatch([]string{"check", tc.config}, &stdout, &stderr)
+			if status != tc.wantStatus {
+				t.Errorf("exit status %d, want %d", status, tc.wantStatus)
+			}
+			if stdout.String() != tc.wantStdout {
+				t.Errorf("stdout:\n%s\nwant:\n%s", stdout.String(), tc.wantStdout)
+			}
+			if stderr.String() != tc.wantStderr {
+				t.Errorf("stderr:\n%s\nwant:\n%s", stderr.String(), tc.wantStderr)
+			}
+		})
+	}
+}
+
 // TestCheckDemoConfig runs check on the demo config with stand-ins for the
 // guest images the build produces.
 func TestCheckDemoConfig(t *testing.T) {

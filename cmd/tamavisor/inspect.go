@@ -14,7 +14,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/tamavisor/tamavisor/board"
-	_ "github.com/tamavisor/tamavisor/board/qemuvirt" // the boards images are built for
+	_ "github.com/tamavisor/tamavisor/board/imx8mpevk" // the boards images are built for
+	_ "github.com/tamavisor/tamavisor/board/qemuvirt"  // the boards images are built for
 	"github.com/tamavisor/tamavisor/image"
 	"github.com/tamavisor/tamavisor/internal/minisign"
 	"github.com/tamavisor/tamavisor/partition"

@@ -7,7 +7,8 @@ import (
 	"io"
 	"os"
 
-	_ "github.com/tamavisor/tamavisor/board/qemuvirt" // the boards configs may name
+	_ "github.com/tamavisor/tamavisor/board/imx8mpevk" // the boards configs may name
+	_ "github.com/tamavisor/tamavisor/board/qemuvirt"  // the boards configs may name
 	"github.com/tamavisor/tamavisor/partition"
 	"github.com/tamavisor/tamavisor/partition/layout"
 )

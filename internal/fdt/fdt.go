@@ -4,8 +4,11 @@
 // A Writer builds a blob from a flat list of calls (BeginNode, the Prop
 // methods, EndNode, Finish) and checks node and property names against
 // chapter 2 as it goes. Parse reads a blob back into a tree of Nodes and
-// checks its header and structure. Both are plain Go without dependencies,
-// shared by the per-partition DTB generator, the image checker and tests.
+// checks its header and structure; ParseSource reads the same tree from
+// the source text dtc writes when it decompiles a blob, the form boards
+// keep their reference device trees in. All are plain Go without
+// dependencies, shared by the per-partition DTB generator, the image
+// checker and tests.
 package fdt
 
 import "encoding/binary"
