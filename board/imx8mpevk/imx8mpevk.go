@@ -145,6 +145,9 @@ const (
 const (
 	WatchdogControlIPA = 0x3f00_0000
 	WatchdogRefreshIPA = 0x3f00_1000
+	// A partition's channel doorbells: eight frames after the watchdog's.
+	DoorbellIPA  = 0x3f00_2000
+	DoorbellsMax = 8
 )
 
 // The hypervisor's own memory, as on qemu-virt: a 2 MiB shared region,
@@ -243,6 +246,7 @@ var Board = &board.Board{
 		Control: board.Region{Base: WatchdogControlIPA, Size: PageSize},
 		Refresh: board.Region{Base: WatchdogRefreshIPA, Size: PageSize},
 	},
+	Doorbells: board.Region{Base: DoorbellIPA, Size: DoorbellsMax * board.DoorbellFrameSize},
 	Hypervisor: board.Hypervisor{
 		Memory:     board.Region{Base: HypervisorBase, Size: HypervisorSize},
 		SharedSize: HypervisorSharedSize,
