@@ -172,7 +172,7 @@ func spiRoutingLine() string {
 		line += "not delivered"
 	}
 	mmio.Write64(qemuvirt.GICDBase+gicdIROUTER+8*intid, 0) // vCPU 0, itself
-	delivered := waitFor(intid, 1000)
+	delivered := waitFor(intid, 5000)
 	mmio.Write32(gpio+gpioIE, mmio.Read32(gpio+gpioIE)&^1)
 	mmio.Write32(gpio+gpioIC, 1)
 	mmio.Write32(qemuvirt.GICDBase+gicdICENABLER+word, bit)
