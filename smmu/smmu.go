@@ -277,6 +277,22 @@ func checkStage2(f Features, s Stage2) error {
 	return nil
 }
 
+// Join lets s drive an SMMU that Init, through another SMMU value over
+// the same stream table and queues (on another core), enabled: it reads
+// the SMMU's features and checks that translation is on. It writes
+// nothing, so it cannot disturb traffic.
+func (s *SMMU) Join() error {
+	if s.read(regCR0ACK)&cr0SMMUEN == 0 {
+		return ErrNotInitialized
+	}
+	f := DecodeFeatures(s.read(regIDR0), s.read(regIDR1), s.read(regIDR5))
+	if err := s.check(f); err != nil {
+		return err
+	}
+	s.features = f
+	return nil
+}
+
 // Attach lets p's streams translate through p's stage 2, on an SMMU in
 // use: each entry's other words are written before word 0 turns it from
 // abort to stage 2, then the SMMU's cached entries and any TLB entries of

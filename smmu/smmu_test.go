@@ -430,3 +430,20 @@ func TestEventPathAllocatesNothing(t *testing.T) {
 	assert.Equal(t, "stream ID 0x8, address 0x48000000, read: address not mapped (F_TRANSLATION)", string(line))
 	assert.Equal(t, "EVENTQ_ABT_ERR", string(errs))
 }
+
+// Another core's SMMU value over the same memory joins an SMMU Init
+// enabled, writing nothing, and then attaches a partition; before Init,
+// joining fails.
+func TestJoin(t *testing.T) {
+	s, m := initialized(t, 16, infotainment)
+	other := Of(qemuvirt.Board.SMMU, s.Streams, s.Commands, s.Events)
+	require.NoError(t, other.Join())
+	assert.Empty(t, m.log, "joining wrote to the SMMU")
+	require.NoError(t, other.Attach(ecu))
+	assert.Empty(t, m.violations)
+	checkOnlyTheseTranslate(t, s.Streams.Entries, []Partition{ecu, infotainment})
+
+	fresh := newTestSMMU(256, 16, 8)
+	t.Cleanup(newModel(fresh).install())
+	assert.ErrorIs(t, fresh.Join(), ErrNotInitialized)
+}
