@@ -37,9 +37,11 @@ var profiles = map[string]Profile{
 		Board: "qemu-virt",
 		// The machine board/qemuvirt describes: EL2 available
 		// (virtualization=on, so PSCI goes over SMC), GICv3, an
-		// SMMUv3, four Cortex-A53 cores and 2 GiB of RAM.
+		// SMMUv3 with stage 2 (the one the hypervisor programs; QEMU's
+		// default is stage 1 only), four Cortex-A53 cores and 2 GiB of
+		// RAM.
 		Machine: []string{
-			"-M", "virt,virtualization=on,gic-version=3,iommu=smmuv3",
+			"-M", "virt,virtualization=on,gic-version=3,iommu=smmuv3", "-global", "arm-smmuv3.stage=2",
 			"-cpu", "cortex-a53", "-smp", "4", "-m", "2G",
 		},
 	},

@@ -362,7 +362,7 @@ func (vc *vcpu) setup() bool {
 	console.Write(" MiB in ")
 	console.Dec((readCounter() - started) * 1000 / readCounterFrequency())
 	console.Write(" ms\n")
-	if !vc.load() {
+	if !vc.load() || !vc.attachSMMU() {
 		return false
 	}
 	atomic.StoreUint64(&shared().Partition[vc.partition].VTTBR, mmu.VTTBREL2(&vc.stage2, vc.vmid))
@@ -630,6 +630,7 @@ func (vc *vcpu) halt(reason lifecycle.Reason, why string) {
 	if vc.uart != nil {
 		vc.uart.Flush()
 	}
+	vc.detachSMMU()
 	vc.life.Halt(reason)
 	vc.kickOthers()
 	vc.say(why + "\n")
@@ -678,6 +679,10 @@ func (vc *vcpu) resetPartition() bool {
 	if vc.uart != nil {
 		vc.uart.Flush()
 	}
+	// No DMA of its devices may reach the memory about to be wiped.
+	if !vc.detachSMMU() {
+		return false
+	}
 	if err := ps.UART.Reset(uint32(thisCore)); err != nil {
 		vc.say(err.Error() + "\n")
 		return false
@@ -702,7 +707,7 @@ func (vc *vcpu) resetPartition() bool {
 	vc.clearRAM()
 	// vCPU 0's entry (setupGuest) invalidates the partition's TLB
 	// entries by its VMID, everywhere, before the guest runs again.
-	return vc.load()
+	return vc.load() && vc.attachSMMU()
 }
 
 // clearRAM zeroes the partition's RAM and cleans it to memory; it returns

@@ -71,6 +71,9 @@ func (vc *vcpu) interrupt() lifecycle.Next {
 	case intid == doorbellSGI:
 		gic.Deactivate(intid)
 		vc.collectSGIs()
+	case isSMMUInterrupt(intid):
+		smmuEvents()
+		gic.Deactivate(intid)
 	case intid == qemuvirt.VirtTimerIRQ || intid == qemuvirt.PhysTimerIRQ || intid >= gic.FirstSPI:
 		if intid >= gic.FirstSPI && !vc.vgic.Owns(intid) {
 			atomic.AddUint64(&shared().Traps[thisCore].ForeignIRQ, 1)
@@ -211,7 +214,9 @@ func sleep() {
 			return
 		}
 		gic.EndOfInterrupt(intid)
-		if intid >= gic.FirstSPI {
+		if isSMMUInterrupt(intid) {
+			smmuEvents()
+		} else if intid >= gic.FirstSPI {
 			distributor.DisableSPI(intid)
 		}
 		if intid == qemuvirt.HypTimerIRQ {

@@ -86,6 +86,9 @@ func CoreLayout(h board.Hypervisor, img Image, core int, dev Devices, payload bo
 	if dev.GICD.Size > 0 {
 		l.add(mmu.Region{Name: "gicd", VA: dev.GICD.Base, PA: dev.GICD.Base, Size: dev.GICD.Size, Attr: mmu.MMIO})
 	}
+	if dev.SMMU.Size > 0 {
+		l.add(mmu.Region{Name: "smmu", VA: dev.SMMU.Base, PA: dev.SMMU.Base, Size: dev.SMMU.Size, Attr: mmu.MMIO})
+	}
 	if gicr := dev.GICRFrame(core); gicr.Size > 0 {
 		l.add(mmu.Region{Name: "gicr", VA: gicr.Base, PA: gicr.Base, Size: gicr.Size, Attr: mmu.MMIO})
 	}
@@ -119,12 +122,14 @@ func PayloadSpan(tableLength, payloadLength, limit uint64) uint64 {
 	return min(span, limit&^(mmu.PageSize-1))
 }
 
-// Devices are the hypervisor's own devices: its console UART and the GIC
+// Devices are the hypervisor's own devices: its console UART, the GIC
 // (distributor, and the redistributor region whose frames, RedistStride
-// each, belong to the cores in order). A core maps the distributor and its
-// own redistributor frames only.
+// each, belong to the cores in order) and the SMMU's registers. A core maps
+// the distributor and its own redistributor frames only; every core maps
+// the SMMU, which whichever core starts or stops a partition drives.
 type Devices struct {
 	UART         board.Region
+	SMMU         board.Region
 	GICD         board.Region
 	GICR         board.Region
 	RedistStride uint64

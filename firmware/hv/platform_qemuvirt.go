@@ -51,6 +51,7 @@ var (
 	uartRegion        = board.Region{Base: uartMapBase, Size: qemuvirt.UART0Size}
 	hypervisorDevices = Devices{
 		UART:         uartRegion,
+		SMMU:         board.Region{Base: qemuvirt.SMMUBase, Size: qemuvirt.SMMUSize},
 		GICD:         board.Region{Base: qemuvirt.GICDBase, Size: qemuvirt.GICDSize},
 		GICR:         board.Region{Base: qemuvirt.GICRBase, Size: qemuvirt.GICRSize},
 		RedistStride: qemuvirt.GICRStride,

@@ -78,6 +78,14 @@ type Shared struct {
 	InputLock spin.Lock
 	// ConsoleFocus is which partition keyboard input goes to.
 	ConsoleFocus vconsole.State
+	// SMMULock lets one core at a time drive the SMMU; SMMULog2 is the
+	// size of its stream table, SMMUReady set once it translates, and
+	// SMMUFaults counts its events.
+	SMMULock   spin.Lock
+	SMMULog2   uint32
+	SMMUReady  uint32
+	_          uint32
+	SMMUFaults uint64
 	// Partition holds what the cores of one partition share.
 	Partition [MaxPartitions]PartitionState
 }
