@@ -106,7 +106,7 @@ $(GUESTS)/initramfs.cpio.gz: $(GUEST_APT)/debs/busybox.deb $(GUEST_APT)/debs/lin
 # Always rebuilt: the Go build cache knows what changed.
 GUEST_ELF_DIR     := $(BUILD)/guests
 ECU_TEXT_START    := 0x70010000
-ATTACK_TEXT_START := 0x74010000
+ATTACK_TEXT_START := 0x74020000
 
 .PHONY: guest-elfs $(GUEST_ELF_DIR)/ecu.elf $(GUEST_ELF_DIR)/attack.elf
 guest-elfs: $(GUEST_ELF_DIR)/ecu.elf $(GUEST_ELF_DIR)/attack.elf

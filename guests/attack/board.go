@@ -5,7 +5,7 @@ package main
 import _ "unsafe" // go:linkname
 
 // The attacker's partition memory: configs/qemu-virt.yaml, partition
-// "test". The Makefile links the text at partitionBase+0x10000
+// "test". The Makefile links the text at partitionBase+0x20000
 // (ATTACK_TEXT_START); el1 keeps its translation tables in the pages below.
 const (
 	partitionBase = 0x7400_0000

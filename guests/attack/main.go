@@ -99,6 +99,9 @@ func main() {
 	for _, line := range []func() string{pmuLine, setWayLine, debugLine, spiRoutingLine, physicalTimerLine} {
 		out.WriteString(line() + "\n")
 	}
+	for _, line := range eduLines() {
+		out.WriteString(line + "\n")
+	}
 	out.WriteString("attack: done (type f to fault in a tight loop for 10 s)\n")
 	for {
 		if b, ok := el1.Input(); ok && b == 'f' {
