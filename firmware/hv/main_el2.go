@@ -64,7 +64,7 @@ func bootCoreMain() {
 		fmt.Printf("tamavisor: GIC distributor: %v\n", err)
 		enterSafeState("interrupt controller")
 	}
-	initSMMU(partitions.View)
+	initSMMU(tableView())
 
 	// From here on other cores print too.
 	console.SetOutput(sh.Output[:], &sh.Writer)

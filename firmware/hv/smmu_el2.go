@@ -60,6 +60,15 @@ func smmuOf(log2 uint) smmu.SMMU {
 		smmu.EventQueue{Entries: events, PA: base + smmuEventsStart})
 }
 
+// tableView is the boot core's checked partition table, empty when the
+// image has none.
+func tableView() table.View {
+	if partitions == nil {
+		return table.View{}
+	}
+	return partitions.View
+}
+
 // partitionStreams returns partition p's stream ID ranges from the table.
 func partitionStreams(v table.View, p int) []board.IDRange {
 	var streams []board.IDRange
@@ -190,7 +199,7 @@ func (vc *vcpu) detachSMMU() bool {
 // core, where the SMMU's interrupts go, and allocates nothing.
 func smmuEvents() {
 	sh := shared()
-	v := partitions.View
+	v := tableView()
 	if err := sh.SMMULock.Acquire(uint32(thisCore)); err != nil {
 		return
 	}
@@ -241,7 +250,7 @@ func smmuEvents() {
 // writePartitionPrefix starts a line about partition p.
 func writePartitionPrefix(p int) {
 	console.Write("tamavisor: partition \"")
-	name := partitions.View.Partition(p).Name
+	name := tableView().Partition(p).Name
 	for _, b := range name[:] {
 		if b == 0 {
 			break
