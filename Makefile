@@ -36,7 +36,7 @@ qemu: deps firmware guests
 test: deps vet test-guests
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v '/tests$$')
 	@echo "QEMU integration tests (tests/):"
-	$(GO) test -count=1 -v ./tests/ | grep -Ev '^=== (RUN|PAUSE|CONT)'
+	$(GO) test -count=1 -timeout 30m -v ./tests/ | grep -Ev '^=== (RUN|PAUSE|CONT)'
 
 # The guests the QEMU tests boot. The bare-metal ones need the TamaGo
 # compiler; without it they are not built and the tests that boot them skip.
