@@ -26,7 +26,7 @@ func BenchmarkLoadPartitionTable(b *testing.B) {
 // spends before it is parked (the UART's speed aside).
 func BenchmarkReport(b *testing.B) {
 	var c Console
-	c.Init(discard{}, discard{}, 0, nil, nil)
+	c.Init(discard{}, 0, nil, nil)
 	f := Frame{ESR: 0x979f_004f, FAR: 0x4021_0000, Vector: 0x200, SPSR: 0x3c9}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {

@@ -21,12 +21,11 @@ const maxLine = 512
 //
 // A Console lives in each core's private memory; it allocates nothing.
 type Console struct {
-	dev Transmitter
-	// nb is the same device as the writer takes it. Callers pass both:
-	// converting one interface to the other at run time goes through
-	// the runtime's itab cache, which allocates (before the heap exists,
-	// in hwinit0) and needs a runtime the exception path's g lacks.
-	nb   NonBlockingTransmitter
+	// dev is handed on as it is: converting it to another interface at
+	// run time goes through the runtime's itab cache, which allocates
+	// (before the heap exists, in hwinit0) and needs a runtime the
+	// exception path's g lacks.
+	dev  Transmitter
 	core uint32
 	// rings and writer are in the shared region; nil while only one
 	// core runs.
@@ -38,11 +37,10 @@ type Console struct {
 	n    int
 }
 
-// Init binds the console to its device, given as both interfaces, and
-// core. rings (one per core) and writer are shared; pass nil before other
-// cores run.
-func (c *Console) Init(dev Transmitter, nb NonBlockingTransmitter, core int, rings []OutputRing, writer *OutputWriter) {
-	c.dev, c.nb = dev, nb
+// Init binds the console to its device and core. rings (one per core) and
+// writer are shared; pass nil before other cores run.
+func (c *Console) Init(dev Transmitter, core int, rings []OutputRing, writer *OutputWriter) {
+	c.dev = dev
 	c.core = uint32(core)
 	c.SetOutput(rings, writer)
 }
@@ -105,20 +103,20 @@ func (c *Console) emit(prefix, line []byte) {
 	if !ring.put(prefix, line) {
 		// Full: what is pending may go out now, else the line is lost
 		// (counted), this core's only.
-		c.writer.Drain(c.core, c.rings, c.nb)
+		c.writer.Drain(c.core, c.rings, c.dev)
 		if !ring.put(prefix, line) {
 			ring.lost.Add(1)
 			return
 		}
 	}
-	c.writer.Drain(c.core, c.rings, c.nb)
+	c.writer.Drain(c.core, c.rings, c.dev)
 }
 
 // Drain writes out pending lines of every core, as many as the UART takes
 // without waiting, unless another core is at it.
 func (c *Console) Drain() {
 	if c.rings != nil {
-		c.writer.Drain(c.core, c.rings, c.nb)
+		c.writer.Drain(c.core, c.rings, c.dev)
 	}
 }
 

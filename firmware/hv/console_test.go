@@ -43,7 +43,7 @@ func (r *recorder) String() string {
 func TestConsoleWritesWholeLines(t *testing.T) {
 	dev := &recorder{}
 	var c Console
-	c.Init(dev, dev, 0, nil, nil)
+	c.Init(dev, 0, nil, nil)
 	c.Write("core 0 ")
 	assert.Empty(t, dev.out, "a partial line went out")
 	c.Write("up\n")
@@ -67,7 +67,7 @@ func TestConsoleLinesOfTwoCoresDoNotInterleave(t *testing.T) {
 		go func(core int) {
 			defer wg.Done()
 			var c Console
-			c.Init(dev, dev, core, out.rings[:], &out.writer)
+			c.Init(dev, core, out.rings[:], &out.writer)
 			for i := 0; i < 200; i++ {
 				c.Write("core ")
 				c.Dec(uint64(core))
@@ -79,7 +79,7 @@ func TestConsoleLinesOfTwoCoresDoNotInterleave(t *testing.T) {
 	}
 	wg.Wait()
 	var c Console
-	c.Init(dev, dev, 5, out.rings[:], &out.writer)
+	c.Init(dev, 5, out.rings[:], &out.writer)
 	for anyPending(out.rings[:]) {
 		c.Drain()
 	}
@@ -100,7 +100,7 @@ func TestConsoleNeverWaitsForAnotherCore(t *testing.T) {
 	out := &sharedOutput{}
 	require.True(t, out.writer.lock.TryAcquire(3)) // core 3 is writing, and stays so
 	var c Console
-	c.Init(dev, dev, 0, out.rings[:], &out.writer)
+	c.Init(dev, 0, out.rings[:], &out.writer)
 	c.Write("still here\n") // returns: nothing to wait for
 	assert.Empty(t, dev.String())
 	out.writer.lock.Release(3)
@@ -117,7 +117,7 @@ func TestConsoleTakesOverFromAHaltedWriter(t *testing.T) {
 	out := &sharedOutput{}
 	require.True(t, out.writer.lock.TryAcquire(3))
 	var c Console
-	c.Init(dev, dev, 0, out.rings[:], &out.writer)
+	c.Init(dev, 0, out.rings[:], &out.writer)
 	c.Write("still here\n")
 	assert.Equal(t, "still here\r\n", dev.String())
 }
@@ -129,8 +129,8 @@ func TestConsoleFullUARTResumesMidLine(t *testing.T) {
 	dev := &recorder{}
 	out := &sharedOutput{}
 	var a, b Console
-	a.Init(dev, dev, 0, out.rings[:], &out.writer)
-	b.Init(dev, dev, 1, out.rings[:], &out.writer)
+	a.Init(dev, 0, out.rings[:], &out.writer)
+	b.Init(dev, 1, out.rings[:], &out.writer)
 	a.Write("first\n")
 	dev.refuse.Store(true)
 	a.Write("second line of core 0\n")
@@ -148,8 +148,8 @@ func TestConsoleFullRingLosesOnlyItsOwnLines(t *testing.T) {
 	out := &sharedOutput{}
 	dev.refuse.Store(true)
 	var a, b Console
-	a.Init(dev, dev, 0, out.rings[:], &out.writer)
-	b.Init(dev, dev, 1, out.rings[:], &out.writer)
+	a.Init(dev, 0, out.rings[:], &out.writer)
+	b.Init(dev, 1, out.rings[:], &out.writer)
 	line := strings.Repeat("z", 99) + "\n"
 	fit := ringSize / len(line)
 	for range fit + 10 {
@@ -170,7 +170,7 @@ func TestConsoleFullRingLosesOnlyItsOwnLines(t *testing.T) {
 func TestConsoleLongLineIsSplitNotLost(t *testing.T) {
 	dev := &recorder{}
 	var c Console
-	c.Init(dev, dev, 0, nil, nil)
+	c.Init(dev, 0, nil, nil)
 	long := strings.Repeat("x", maxLine+100)
 	c.Write(long + "\n")
 	assert.Equal(t, long[:maxLine]+"\r\n"+long[maxLine:]+"\r\n", string(dev.out))
@@ -190,7 +190,7 @@ func TestConsoleReportLinesStayWhole(t *testing.T) {
 		go func(core int) {
 			defer wg.Done()
 			var c Console
-			c.Init(dev, dev, core, out.rings[:], &out.writer)
+			c.Init(dev, core, out.rings[:], &out.writer)
 			for i := 0; i < 100; i++ {
 				c.Write(report)
 				c.Put('\n')
@@ -200,7 +200,7 @@ func TestConsoleReportLinesStayWhole(t *testing.T) {
 	}
 	wg.Wait()
 	var c Console
-	c.Init(dev, dev, 2, out.rings[:], &out.writer)
+	c.Init(dev, 2, out.rings[:], &out.writer)
 	for anyPending(out.rings[:]) {
 		c.Drain()
 	}
@@ -212,7 +212,7 @@ func TestConsoleReportLinesStayWhole(t *testing.T) {
 func TestConsoleNumbers(t *testing.T) {
 	dev := &recorder{}
 	var c Console
-	c.Init(dev, dev, 0, nil, nil)
+	c.Init(dev, 0, nil, nil)
 	c.Hex(0)
 	c.Put(' ')
 	c.Hex(0x4021_0000)
@@ -230,7 +230,7 @@ func TestConsoleWriteLineIsOneLine(t *testing.T) {
 	dev := &recorder{}
 	out := &sharedOutput{}
 	var c Console
-	c.Init(dev, dev, 0, out.rings[:], &out.writer)
+	c.Init(dev, 0, out.rings[:], &out.writer)
 	c.Write("half a line")
 	long := strings.Repeat("y", 300)
 	c.WriteLine([]byte("[ecu] "), []byte(long))

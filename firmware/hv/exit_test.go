@@ -171,7 +171,7 @@ func TestTrapCounts(t *testing.T) {
 	}
 	dev := &recorder{}
 	var con Console
-	con.Init(dev, dev, 0, nil, nil)
+	con.Init(dev, 0, nil, nil)
 	WriteTrapCounts(&con, 2, &c)
 	assert.Equal(t, "tamavisor: traps core 2: irq 1, mmio 2, hvc/smc 2, sysreg 1, wfx 1, abort 1, other 1, sgi dropped 0, set/way 0, foreign irq 0\r\n", string(dev.out))
 	assert.Zero(t, testing.AllocsPerRun(100, func() {
@@ -217,7 +217,7 @@ func TestWritePartitionStatus(t *testing.T) {
 	require.True(t, v0.Start())
 	dev := &recorder{}
 	var c Console
-	c.Init(dev, dev, 0, nil, nil)
+	c.Init(dev, 0, nil, nil)
 	WritePartitionStatus(&c, "infotainment", &life, 2, 0, "none")
 	require.True(t, v0.Request(lifecycle.ActionRestart, lifecycle.ReasonWatchdog))
 	v1.Exited()

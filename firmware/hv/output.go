@@ -92,7 +92,7 @@ func (w *OutputWriter) Backlog() bool { return w.backlog.Load() != 0 }
 // (then that core writes them). core is the caller's index. A line whose
 // ring was written after the other core looked is not left behind: the
 // writer looks again after letting go.
-func (w *OutputWriter) Drain(core uint32, rings []OutputRing, dev NonBlockingTransmitter) {
+func (w *OutputWriter) Drain(core uint32, rings []OutputRing, dev Transmitter) {
 	budget := drainBudget
 	for w.lock.TryTakeOver(core) {
 		full := w.drainLocked(rings, dev, &budget)
@@ -119,7 +119,7 @@ func anyPending(rings []OutputRing) bool {
 }
 
 // drainLocked is Drain's work; it reports whether dev refused a byte.
-func (w *OutputWriter) drainLocked(rings []OutputRing, dev NonBlockingTransmitter, budget *int) (full bool) {
+func (w *OutputWriter) drainLocked(rings []OutputRing, dev Transmitter, budget *int) (full bool) {
 	for *budget > 0 {
 		if w.mid == 0 {
 			next, ok := w.nextRing(rings)

@@ -19,7 +19,7 @@ func TestReportOfAWriteToText(t *testing.T) {
 	}
 	dev := &recorder{}
 	var c Console
-	c.Init(dev, dev, 1, nil, nil)
+	c.Init(dev, 1, nil, nil)
 	WriteReport(&c, 1, &f)
 	WriteHalted(&c, 1, "unexpected exception", true)
 	want := []string{
@@ -43,7 +43,7 @@ func TestReportOfAWriteToText(t *testing.T) {
 func TestReportOfAnIRQ(t *testing.T) {
 	dev := &recorder{}
 	var c Console
-	c.Init(dev, dev, 2, nil, nil)
+	c.Init(dev, 2, nil, nil)
 	// An IRQ from a lower EL: ESR is not meaningful, no abort line.
 	WriteReport(&c, 2, &Frame{Vector: 0x480, SPSR: 0x3c5})
 	lines := strings.Split(string(dev.out), "\r\n")
@@ -57,7 +57,7 @@ func TestReportOfAnIRQ(t *testing.T) {
 // usable heap: it must not allocate.
 func TestReportAllocatesNothing(t *testing.T) {
 	var c Console
-	c.Init(&discard{}, &discard{}, 0, nil, nil)
+	c.Init(&discard{}, 0, nil, nil)
 	f := Frame{ESR: 0x9600_0047, FAR: 0x1000, Vector: 0x200, SPSR: 0x3c9}
 	allocs := testing.AllocsPerRun(100, func() {
 		WriteReport(&c, 3, &f)

@@ -115,13 +115,13 @@ func hwinit0() {
 		DataEnd: (edata + 7) &^ 7, End: (end + 7) &^ 7}
 	if !onBootMap() {
 		identify()
-		console.Init(&uart, &uart, thisCore, shared().Output[:], &shared().Writer)
+		console.Init(&uart, thisCore, shared().Output[:], &shared().Writer)
 		return
 	}
 
 	isBootCore = true
 	uart.Init()
-	console.Init(&uart, &uart, 0, nil, nil)
+	console.Init(&uart, 0, nil, nil)
 	if !identify() || thisCore != 0 {
 		console.Write("tamavisor: the boot core's MPIDR is not core 0 of this board; halting\n")
 		haltForever()
