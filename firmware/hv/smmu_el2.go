@@ -127,30 +127,14 @@ func initSMMU(v table.View) bool {
 // tables, before its guest runs. False means they cannot, and the
 // partition must not start.
 func (vc *vcpu) attachSMMU() bool {
-	streams := partitionStreams(vc.view, vc.partition)
-	if len(streams) == 0 {
+	if len(partitionStreams(vc.view, vc.partition)) == 0 {
 		return true
 	}
-	sh := shared()
-	if atomic.LoadUint32(&sh.SMMUReady) == 0 {
+	if atomic.LoadUint32(&shared().SMMUReady) == 0 {
 		vc.say("its devices' DMA cannot be confined: the SMMU is not running\n")
 		return false
 	}
-	if err := sh.SMMULock.Acquire(uint32(thisCore)); err != nil {
-		vc.say("SMMU: " + err.Error() + "\n")
-		return false
-	}
-	s := smmuOf(uint(atomic.LoadUint32(&sh.SMMULog2)))
-	err := s.Join()
-	if err == nil {
-		err = s.Attach(smmu.Partition{Stage2: vc.smmuStage2(), Streams: streams})
-	}
-	sh.SMMULock.Release(uint32(thisCore))
-	if err != nil {
-		vc.say("SMMU: " + err.Error() + "\n")
-		return false
-	}
-	return true
+	return vc.changeSMMU((*smmu.SMMU).Attach)
 }
 
 // smmuStage2 describes the partition's stage-2 tables to the SMMU: from
@@ -171,11 +155,16 @@ const vttbrBaddr = 1<<48 - 2
 // detachSMMU stops the partition's devices' DMA before its memory is
 // wiped or handed on: every one of its streams aborts again.
 func (vc *vcpu) detachSMMU() bool {
-	streams := partitionStreams(vc.view, vc.partition)
-	sh := shared()
-	if len(streams) == 0 || atomic.LoadUint32(&sh.SMMUReady) == 0 {
+	if len(partitionStreams(vc.view, vc.partition)) == 0 || atomic.LoadUint32(&shared().SMMUReady) == 0 {
 		return true
 	}
+	return vc.changeSMMU((*smmu.SMMU).Detach)
+}
+
+// changeSMMU attaches or detaches the partition's streams (change) under
+// the SMMU's lock, saying why when it cannot.
+func (vc *vcpu) changeSMMU(change func(*smmu.SMMU, smmu.Partition) error) bool {
+	sh := shared()
 	if err := sh.SMMULock.Acquire(uint32(thisCore)); err != nil {
 		vc.say("SMMU: " + err.Error() + "\n")
 		return false
@@ -183,7 +172,7 @@ func (vc *vcpu) detachSMMU() bool {
 	s := smmuOf(uint(atomic.LoadUint32(&sh.SMMULog2)))
 	err := s.Join()
 	if err == nil {
-		err = s.Detach(smmu.Partition{Stage2: vc.smmuStage2(), Streams: streams})
+		err = change(&s, smmu.Partition{Stage2: vc.smmuStage2(), Streams: partitionStreams(vc.view, vc.partition)})
 	}
 	sh.SMMULock.Release(uint32(thisCore))
 	if err != nil {
