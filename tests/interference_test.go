@@ -43,9 +43,11 @@ func TestQEMUConsoleInputNeverFreezes(t *testing.T) {
 	t.Logf("bytes typed at a partition that never reads: %d, dropped and counted: %d", typed, dropped)
 }
 
-// floodConfig is the ECU and the attacker without Linux, so that the
-// ECU's timing shows what the attacker does and nothing else.
-const floodConfig = `board: qemu-virt
+// ecuAndAttackerConfig is the ECU and the attacker without Linux, so that
+// what the ECU sees is what the attacker does and nothing else; the
+// attacker has the GPIO block and the devices of devices (YAML list
+// entries, indented for it).
+const ecuAndAttackerConfig = `board: qemu-virt
 hypervisor:
   memory: {base: 0x40000000, size: 256MiB}
   console: uart0
@@ -62,8 +64,9 @@ partitions:
     memory:
       - {base: 0x74000000, size: 16MiB}
     kernel: {format: elf, image: %[1]s/attack.elf}
-    devices: [gpio]
-    console: virtual
+    devices:
+      - gpio
+%[2]s    console: virtual
     on_fault: abort
 `
 
@@ -85,7 +88,7 @@ partitions:
 func TestQEMUFaultFloodLeavesTheECUsTimingAlone(t *testing.T) {
 	guests := requireGuests(t)
 	binary := requireQEMUTools(t)
-	img := buildConfig(t, fmt.Sprintf(floodConfig, guests), nil)
+	img := buildConfig(t, fmt.Sprintf(ecuAndAttackerConfig, guests, ""), nil)
 	heartbeat := `^\[ecu\] ecu: heartbeat (\d+) loops=\d+ worst-jitter=(\d+)us canary=ok$`
 	steps := []consoleStep{{`^\[test\] attack: done`, ""}}
 	const idle = 4

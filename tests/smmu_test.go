@@ -11,35 +11,21 @@ import (
 	"github.com/tamavisor/tamavisor/qemu"
 )
 
-// eduConfig gives the attacker QEMU's edu PCI device as a device of its
+// eduDevices gives the attacker QEMU's edu PCI device as a device of its
 // own (bus 0's ECAM and the start of the 32-bit window), with the
-// device's requester ID, 00:02.0, as its stream ID when streamIDs is set.
-const eduConfig = `board: qemu-virt
-hypervisor:
-  memory: {base: 0x40000000, size: 256MiB}
-  console: uart0
-partitions:
-  - name: ecu
-    cpus: [2]
-    memory:
-      - {base: 0x70000000, size: 64MiB}
-    kernel: {format: elf, image: %[1]s/ecu.elf}
-    console: virtual
-    on_fault: restart
-  - name: test
-    cpus: [3]
-    memory:
-      - {base: 0x74000000, size: 16MiB}
-    kernel: {format: elf, image: %[1]s/attack.elf}
-    devices:
-      - gpio
-      - name: edu
+// device's requester ID, 00:02.0, as its stream ID when streamIDs is set
+// (for ecuAndAttackerConfig).
+func eduDevices(streamIDs bool) string {
+	d := `      - name: edu
         mmio:
           - {base: 0x4010000000, size: 1MiB}
           - {base: 0x10000000, size: 1MiB}
-%[2]s    console: virtual
-    on_fault: abort
 `
+	if streamIDs {
+		d += "        stream_ids: [0x10]\n"
+	}
+	return d
+}
 
 // eduDevice is QEMU's edu at 00:02.0, its DMA addresses 40 bits wide
 // (its default mask keeps 28).
@@ -53,7 +39,7 @@ var eduDevice = []string{"-device", "edu,addr=2,dma_mask=0xffffffffff"}
 func TestQEMUSMMUConfinesDMA(t *testing.T) {
 	guests := requireGuests(t)
 	binary := requireQEMUTools(t)
-	img := buildConfig(t, fmt.Sprintf(eduConfig, guests, "        stream_ids: [0x10]\n"), nil)
+	img := buildConfig(t, fmt.Sprintf(ecuAndAttackerConfig, guests, eduDevices(true)), nil)
 	fault := func(addr string) string {
 		return `^tamavisor: partition "test": SMMU: stream ID 0x10, address ` + addr + `, write: .*: DMA aborted$`
 	}
@@ -88,7 +74,7 @@ func TestQEMUSMMUConfinesDMA(t *testing.T) {
 func TestQEMUSMMUAbortsUnconfiguredDMA(t *testing.T) {
 	guests := requireGuests(t)
 	binary := requireQEMUTools(t)
-	img := buildConfig(t, fmt.Sprintf(eduConfig, guests, ""), nil)
+	img := buildConfig(t, fmt.Sprintf(ecuAndAttackerConfig, guests, eduDevices(false)), nil)
 	r := runStepsWith(t, binary, img, 120*time.Second, []consoleStep{
 		{`^\[test\] attack: edu DMA into own RAM at 0x[0-9a-f]+: data did not arrive$`, ""},
 		{`^\[test\] attack: edu DMA into another partition's RAM at 0x70000000: the device finished$`, ""},
