@@ -57,6 +57,21 @@ func (r IDRange) Contains(id uint32) bool {
 	return id >= r.First && id-r.First < r.Count
 }
 
+// PCIHost describes a generic ECAM PCIe host bridge (Linux binding
+// pci/host-generic-pci.yaml), what a guest given the bridge finds in its
+// device tree. Its regions are among the device's MMIO.
+type PCIHost struct {
+	// ECAM is the configuration space, 1 MiB per bus from bus 0.
+	ECAM Region
+	// IO is the I/O window: PCI I/O addresses from 0 appear at IO.Base.
+	IO Region
+	// Mem is the 32-bit memory window; PCI and CPU addresses are equal.
+	Mem Region
+	// INTx are the INTIDs of slot 0's INTA..INTD. Slot s's pin p
+	// (0 for INTA) raises INTx[(s+p)%4], the usual swizzle.
+	INTx [4]uint32
+}
+
 // CPU is one physical core.
 type CPU struct {
 	// Index is the dense core number used everywhere in Tamavisor
@@ -74,8 +89,14 @@ type Device struct {
 	MMIO       []Region
 	// IRQs are GIC interrupt IDs (INTIDs): SPIs are 32 and up.
 	IRQs []uint32
-	// StreamIDs are the SMMU stream IDs the device's DMA carries.
+	// StreamIDs are the SMMU stream IDs the device's DMA may carry. A
+	// partition given the device lists the ones it uses (for a PCIe host
+	// bridge, the requester IDs of the devices behind it); the others
+	// keep aborting.
 	StreamIDs []IDRange
+	// PCI describes a PCIe host bridge: its windows and how its legacy
+	// interrupts are wired. Nil for every other device.
+	PCI *PCIHost
 	// Hypervisor marks devices that belong to the hypervisor and can
 	// never be given to a guest (interrupt controller, SMMU).
 	Hypervisor bool

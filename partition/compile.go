@@ -749,6 +749,14 @@ func (cc *compiler) guest(p *Partition, initrd *bootImage) (g devicetree.Guest, 
 		for _, q := range d.Interrupts {
 			node.SPIs = append(node.SPIs, q.ID)
 		}
+		if bd, ok := cc.b.Device(d.Name); ok && d.FromBoard && bd.PCI != nil {
+			node.PCI = &devicetree.PCIHost{
+				ECAM: devicetree.Region{Base: bd.PCI.ECAM.Base, Size: bd.PCI.ECAM.Size},
+				IO:   devicetree.Region{Base: bd.PCI.IO.Base, Size: bd.PCI.IO.Size},
+				Mem:  devicetree.Region{Base: bd.PCI.Mem.Base, Size: bd.PCI.Mem.Size},
+				INTx: bd.PCI.INTx,
+			}
+		}
 		g.Devices = append(g.Devices, node)
 		devices = append(devices, d)
 	}

@@ -46,6 +46,11 @@ type Config struct {
 	Partitions []Partition
 	Channels   []Channel
 
+	// Warnings are what a valid config may still get wrong, such as a
+	// device that can DMA with no stream IDs: reported by check and
+	// build, in file order, but no reason to refuse the config.
+	Warnings ErrorList
+
 	// partitionsWritten is set when the config lists entries under
 	// partitions, readable or not.
 	partitionsWritten bool
@@ -129,9 +134,12 @@ type Core struct {
 // its DMA (stream IDs) is translated by the partition's stage-2 tables.
 type Device struct {
 	Name string
-	// FromBoard is true when the config names a board device as a plain
-	// string; Validate then copies the board's MMIO, interrupts and
-	// stream IDs into the device, with the device's position.
+	// FromBoard is true when the config names a board device, as a plain
+	// string or as {name, stream_ids}; Validate then copies the board's
+	// MMIO and interrupts into the device, with the device's position.
+	// Its stream IDs are the config's: a board device such as a PCIe
+	// host bridge carries many, and the partition lists those of the
+	// devices behind it that it drives.
 	FromBoard  bool
 	MMIO       []Range
 	Interrupts []Interrupt

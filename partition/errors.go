@@ -38,6 +38,8 @@ type Error struct {
 	Channel   string
 	Problem   string
 	Fix       string
+	// Warning marks a note about a valid config (Config.Warnings).
+	Warning bool
 }
 
 // Error writes the one-line form users see:
@@ -47,6 +49,9 @@ func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Pos.String())
 	b.WriteString(": ")
+	if e.Warning {
+		b.WriteString("warning: ")
+	}
 	switch {
 	case e.Partition != "":
 		fmt.Fprintf(&b, "partition %q: ", e.Partition)
@@ -98,7 +103,13 @@ type scope struct {
 
 // reporter collects problems.
 type reporter struct {
-	errs ErrorList
+	errs     ErrorList
+	warnings ErrorList
+}
+
+// warn notes something a valid config may still get wrong.
+func (r *reporter) warn(pos Pos, in scope, problem, fix string) {
+	r.warnings = append(r.warnings, &Error{Pos: pos, Partition: in.partition, Channel: in.channel, Problem: problem, Fix: fix, Warning: true})
 }
 
 func (r *reporter) report(pos Pos, in scope, problem, fix string) {

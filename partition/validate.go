@@ -61,6 +61,8 @@ func (c *Config) validate(guestFiles bool) ErrorList {
 	}
 	v.interrupts()
 	v.streamIDs()
+	v.warnings.sort()
+	c.Warnings = v.warnings
 	return v.errs
 }
 

@@ -2,9 +2,11 @@ package partition
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/tamavisor/tamavisor/board"
+	"github.com/tamavisor/tamavisor/partition/table"
 )
 
 // Interrupt ID ranges (GIC architecture specification, IHI 0069, 2.2
@@ -26,6 +28,13 @@ func (v *validator) devices(pi int) {
 		d := &p.Devices[di]
 		if d.broken {
 			continue
+		}
+		if !d.FromBoard && len(d.MMIO) == 0 && len(d.Interrupts) == 0 && v.b != nil {
+			// {name: pcie, stream_ids: [0x10]}: a board device with
+			// the stream IDs of the devices behind it.
+			if _, ok := v.b.Device(d.Name); ok {
+				d.FromBoard = true
+			}
 		}
 		if d.FromBoard {
 			v.namedDevice(pi, d)
@@ -84,10 +93,51 @@ func (v *validator) namedDevice(pi int, d *Device) {
 	for _, id := range bd.IRQs {
 		d.Interrupts = append(d.Interrupts, Interrupt{ID: id, Pos: d.Pos})
 	}
-	d.StreamIDs = d.StreamIDs[:0]
-	for _, r := range bd.StreamIDs {
-		d.StreamIDs = append(d.StreamIDs, StreamIDRange{First: r.First, Count: r.Count, Pos: d.Pos})
+	v.boardDeviceStreams(in, bd, d)
+}
+
+// boardDeviceStreams checks the stream IDs the config gives board device
+// d against those its DMA may carry (bd.StreamIDs), and notes a device
+// that can DMA but was given none: its DMA aborts.
+func (v *validator) boardDeviceStreams(in scope, bd board.Device, d *Device) {
+	if len(bd.StreamIDs) == 0 {
+		for _, ids := range d.StreamIDs {
+			if v.b.SMMU.StreamIDBits == 0 {
+				break // streamIDs says there is no SMMU at all
+			}
+			v.report(ids.Pos, in, fmt.Sprintf("device %q of board %q does no DMA through the SMMU", d.Name, v.b.Name),
+				fmt.Sprintf("remove stream_ids and write it as the plain string - %s", d.Name))
+			d.broken = true
+			return
+		}
+		return
 	}
+	if len(d.StreamIDs) == 0 {
+		fix := fmt.Sprintf("give the stream IDs of the devices the partition drives: {name: %s, stream_ids: [...]}", d.Name)
+		if bd.PCI != nil {
+			fix = fmt.Sprintf("give the requester IDs (bus << 8 | device << 3 | function) of the PCI devices the partition drives: {name: %s, stream_ids: [0x10]} for 00:02.0", d.Name)
+		}
+		v.warn(d.NamePos, in, fmt.Sprintf("device %q can do DMA, but has no stream_ids: every DMA of the devices behind it aborts", d.Name), fix)
+		return
+	}
+	// Stream IDs the device cannot carry are reported and dropped, so
+	// that the others are still checked.
+	d.StreamIDs = slices.DeleteFunc(d.StreamIDs, func(ids StreamIDRange) bool {
+		if slices.ContainsFunc(bd.StreamIDs, func(r board.IDRange) bool { return r.Contains(ids.First) && r.Contains(ids.Last()) }) {
+			return false
+		}
+		v.report(ids.Pos, in, fmt.Sprintf("%s is not a stream ID of device %q (%s)", formatIDs(ids), d.Name, formatBoardIDs(bd.StreamIDs)),
+			"use a stream ID the device carries")
+		return true
+	})
+}
+
+func formatBoardIDs(ranges []board.IDRange) string {
+	parts := make([]string, len(ranges))
+	for i, r := range ranges {
+		parts[i] = formatIDs(StreamIDRange{First: r.First, Count: r.Count})
+	}
+	return strings.Join(parts, ", ")
 }
 
 // reservedDevice says why a board device can never be given to a guest,
@@ -131,7 +181,7 @@ func (v *validator) explicitDevice(in scope, d *Device) {
 	for i := range d.MMIO {
 		r := &d.MMIO[i]
 		what := fmt.Sprintf("device %q mmio", d.Name)
-		if !v.checkRange(in, what, physical, r.Base, r.Size, r.BasePos, r.SizePos) {
+		if !v.checkRange(in, what, mapped, r.Base, r.Size, r.BasePos, r.SizePos) {
 			r.broken = true
 			continue
 		}
@@ -317,6 +367,11 @@ func (v *validator) streamIDs() {
 					if bits < 32 && uint64(ids.Last()) >= uint64(1)<<bits {
 						v.report(ids.Pos, in, fmt.Sprintf("%s does not fit the SMMU's %d-bit stream IDs (0-%d)", formatIDs(ids), bits, uint64(1)<<bits-1),
 							"use the stream ID the SoC's manual gives for the device")
+						continue
+					}
+					if uint64(ids.Last()) >= table.MaxStreamIDs {
+						v.report(ids.Pos, in, fmt.Sprintf("%s lies beyond the %d stream IDs the hypervisor's stream table holds (0-%d)", formatIDs(ids), table.MaxStreamIDs, table.MaxStreamIDs-1),
+							"give the device a stream ID below that; on a PCIe bus, put it on a lower bus number")
 						continue
 					}
 				}

@@ -6,16 +6,19 @@ import (
 	"strings"
 
 	"github.com/tamavisor/tamavisor/board"
+	"github.com/tamavisor/tamavisor/partition/table"
 )
 
 // addressSpace tells checkRange which limit applies: the board's physical
-// address size, or the guest's IPA size (the same width: stage 2 is set
-// up for the board's PARange).
+// address size, the guest's IPA size (the smaller of that and the
+// stage-2 tables' table.GuestIPABits), or both for device registers, which
+// a guest sees at their physical addresses.
 type addressSpace uint8
 
 const (
 	physical addressSpace = iota
 	guest
+	mapped
 )
 
 // checkRange reports what is wrong with a range on its own: zero size,
@@ -53,15 +56,22 @@ func (v *validator) checkRange(in scope, what string, space addressSpace, base, 
 		v.report(basePos, in, subject+" runs past the end of the 64-bit address space", "lower the base or the size")
 		return false
 	}
-	if v.b != nil && v.b.PhysAddrBits < 64 {
-		limit := uint64(1) << v.b.PhysAddrBits
-		if base+size > limit {
-			where := fmt.Sprintf("the board's %d-bit physical address space", v.b.PhysAddrBits)
-			if space == guest {
-				where = fmt.Sprintf("the guest's %d-bit address space (the board's physical address size)", v.b.PhysAddrBits)
-			}
-			v.report(basePos, in, fmt.Sprintf("%s ends at %#x, beyond %s", subject, base+size, where), fmt.Sprintf("keep it below %#x", limit))
+	if v.b == nil {
+		return true
+	}
+	bits := v.b.PhysAddrBits
+	where := fmt.Sprintf("the board's %d-bit physical address space", bits)
+	if space != physical && table.GuestIPABits < bits {
+		bits = table.GuestIPABits
+		where = fmt.Sprintf("the guest's %d-bit address space (the stage-2 tables' input size)", bits)
+		if space == mapped {
+			where += ", where the guest sees it"
 		}
+	} else if space == guest {
+		where = fmt.Sprintf("the guest's %d-bit address space (the board's physical address size)", bits)
+	}
+	if bits < 64 && base+size > uint64(1)<<bits {
+		v.report(basePos, in, fmt.Sprintf("%s ends at %#x, beyond %s", subject, base+size, where), fmt.Sprintf("keep it below %#x", uint64(1)<<bits))
 	}
 	return true
 }

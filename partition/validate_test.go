@@ -4,6 +4,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // validationCase is a config and the exact problems it must produce, each
@@ -190,7 +193,6 @@ partitions:
 `,
 		want: []string{
 			`5:14: partition "a": memory 0xffff000000+32MiB is outside the board's RAM (0x40000000+2GiB); place it inside one RAM bank`,
-			`5:14: partition "a": memory 0xffff000000+32MiB overlaps the mmio 0x8000000000+512GiB of board device "pcie"; memory must be RAM clear of device MMIO: move the memory, or correct the mmio`,
 			`5:21: partition "a": memory 0xffff000000+32MiB ends at 0x10001000000, beyond the board's 40-bit physical address space; keep it below 0x10000000000`,
 		},
 	}, {
@@ -202,7 +204,19 @@ partitions:
     memory: [{base: 0x48000000, size: 64MiB, ipa: 0xfffe000000}]
     kernel: {format: raw, image: guest.bin}
 `,
-		want: []string{`5:51: partition "a": memory ipa 0xfffe000000+64MiB ends at 0x10002000000, beyond the guest's 40-bit address space (the board's physical address size); keep it below 0x10000000000`},
+		want: []string{`5:51: partition "a": memory ipa 0xfffe000000+64MiB ends at 0x10002000000, beyond the guest's 39-bit address space (the stage-2 tables' input size); keep it below 0x8000000000`},
+	}, {
+		// Within the board's 40 physical address bits, beyond the
+		// stage-2 tables' 39.
+		name: "guest address beyond the stage-2 input size",
+		config: `board: qemu-virt
+partitions:
+  - name: a
+    cpus: [0]
+    memory: [{base: 0x48000000, size: 64MiB, ipa: 0x8000000000}]
+    kernel: {format: raw, image: guest.bin}
+`,
+		want: []string{`5:51: partition "a": memory ipa 0x8000000000+64MiB ends at 0x8004000000, beyond the guest's 39-bit address space (the stage-2 tables' input size); keep it below 0x8000000000`},
 	}, {
 		name: "guest address misaligned and over the virtual GIC",
 		config: `board: qemu-virt
@@ -565,7 +579,23 @@ partitions:
 		want: []string{
 			`6:44: partition "a": stream ID 65536 does not fit the SMMU's 16-bit stream IDs (0-65535); use the stream ID the SoC's manual gives for the device`,
 			`11:41: partition "b": stream ID 7 of device "dma1" overlaps stream ID 7 of device "dma0" of partition "a" (line 6); a stream ID belongs to one device: remove it from one of them`,
-			`11:46: partition "b": stream IDs 0-65535 of device "pcie" overlap stream ID 7 of device "dma0" of partition "a" (line 6); a stream ID belongs to one device: remove it from one of them`,
+		},
+	}, {
+		// A PCIe host bridge carries every requester ID; a partition
+		// gives those of the devices it drives.
+		name: "stream IDs of a board device",
+		config: `board: qemu-virt
+partitions:
+  - name: a
+    cpus: [0]
+    memory: [{base: 0x48000000, size: 64MiB}]
+    devices: [{name: pcie, stream_ids: [0x10, 0x1000, 0x10000]}, {name: rtc, stream_ids: [8]}]
+    kernel: {format: raw, image: guest.bin}
+`,
+		want: []string{
+			`6:47: partition "a": stream ID 4096 lies beyond the 4096 stream IDs the hypervisor's stream table holds (0-4095); give the device a stream ID below that; on a PCIe bus, put it on a lower bus number`,
+			`6:55: partition "a": stream ID 65536 is not a stream ID of device "pcie" (stream IDs 0-65535); use a stream ID the device carries`,
+			`6:91: partition "a": device "rtc" of board "qemu-virt" does no DMA through the SMMU; remove stream_ids and write it as the plain string - rtc`,
 		},
 	}})
 }
@@ -714,4 +744,43 @@ partitions: []
 `,
 		want: []string{`1:1: no partitions are listed; add at least one under partitions:`},
 	}})
+}
+
+// A device that can DMA but has no stream IDs is valid (its DMA aborts)
+// and noted as a warning; with stream IDs it is not.
+func TestValidateWarnsOfDMAWithoutStreamIDs(t *testing.T) {
+	config := func(pcie string) string {
+		return `board: qemu-virt
+partitions:
+  - name: a
+    cpus: [0]
+    memory: [{base: 0x48000000, size: 64MiB}]
+    devices: [` + pcie + `]
+    kernel: {format: raw, image: guest.bin}
+`
+	}
+	c, err := parse("config.yaml", []byte(config("pcie")), false)
+	require.NoError(t, err)
+	require.Len(t, c.Warnings, 1)
+	assert.Equal(t, `config.yaml:6:15: warning: partition "a": device "pcie" can do DMA, but has no stream_ids: every DMA of the devices behind it aborts; `+
+		`give the requester IDs (bus << 8 | device << 3 | function) of the PCI devices the partition drives: {name: pcie, stream_ids: [0x10]} for 00:02.0`,
+		c.Warnings[0].Error())
+
+	c, err = parse("config.yaml", []byte(config("{name: pcie, stream_ids: [0x10]}")), false)
+	require.NoError(t, err)
+	assert.Empty(t, c.Warnings)
+	d, ok := c.Partitions[0].Device("pcie")
+	require.True(t, ok)
+	assert.True(t, d.FromBoard)
+	assert.Equal(t, []uint32{35, 36, 37, 38}, interruptIDs(d.Interrupts))
+	require.Len(t, d.StreamIDs, 1)
+	assert.Equal(t, uint32(0x10), d.StreamIDs[0].First)
+}
+
+func interruptIDs(irqs []Interrupt) []uint32 {
+	ids := make([]uint32, len(irqs))
+	for i, irq := range irqs {
+		ids[i] = irq.ID
+	}
+	return ids
 }

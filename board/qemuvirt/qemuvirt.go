@@ -153,16 +153,24 @@ var Board = &board.Board{
 		{Name: "fw-cfg", Compatible: "qemu,fw-cfg-mmio", MMIO: []board.Region{{Base: FWCfgBase, Size: PageSize}}},
 		{Name: "gpio", Compatible: "arm,pl061", MMIO: []board.Region{{Base: GPIOBase, Size: PageSize}}, IRQs: []uint32{GPIOIRQ}},
 		{Name: "virtio-mmio", Compatible: "virtio,mmio", MMIO: []board.Region{{Base: VirtioBase, Size: VirtioSize}}, IRQs: irqRange(VirtioIRQBase, 32)},
+		// The 64-bit window (PCIeHighBase) is left out: it lies at
+		// 512 GiB, beyond a guest's 39-bit address space, and QEMU puts
+		// the BARs of the devices on bus 0 in the 32-bit window.
 		{Name: "pcie", Compatible: "pci-host-ecam-generic",
 			MMIO: []board.Region{
 				{Base: PCIeMMIOBase, Size: PCIeMMIOSize},
 				{Base: PCIePIOBase, Size: PCIePIOSize},
 				{Base: PCIeECAMBase, Size: PCIeECAMSize},
-				{Base: PCIeHighBase, Size: PCIeHighSize},
 			},
 			IRQs: irqRange(PCIeIRQBase, 4),
 			// iommu-map = <0 &smmu 0 0x10000>: stream ID = requester ID.
-			StreamIDs: []board.IDRange{{First: 0, Count: 0x10000}}},
+			StreamIDs: []board.IDRange{{First: 0, Count: 0x10000}},
+			PCI: &board.PCIHost{
+				ECAM: board.Region{Base: PCIeECAMBase, Size: PCIeECAMSize},
+				IO:   board.Region{Base: PCIePIOBase, Size: PCIePIOSize},
+				Mem:  board.Region{Base: PCIeMMIOBase, Size: PCIeMMIOSize},
+				INTx: [4]uint32{PCIeIRQBase, PCIeIRQBase + 1, PCIeIRQBase + 2, PCIeIRQBase + 3},
+			}},
 		{Name: "flash", Compatible: "cfi-flash", MMIO: []board.Region{{Base: FlashBase, Size: FlashSize}}},
 		{Name: "gicd", Compatible: "arm,gic-v3", MMIO: []board.Region{{Base: GICDBase, Size: GICDSize}}, Hypervisor: true},
 		{Name: "gicr", Compatible: "arm,gic-v3", MMIO: []board.Region{{Base: GICRBase, Size: GICRSize}}, Hypervisor: true},

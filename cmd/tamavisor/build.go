@@ -57,6 +57,7 @@ func buildCommand(args []string, stdout, stderr io.Writer) int {
 		printConfigError(stderr, "build", err)
 		return 1
 	}
+	printWarnings(stderr, b.warnings)
 	if err := os.WriteFile(*output, b.image, 0o644); err != nil {
 		fmt.Fprintf(stderr, "tamavisor build: %v\n", err)
 		return 1
@@ -67,9 +68,10 @@ func buildCommand(args []string, stdout, stderr io.Writer) int {
 
 // built is an image and what it is for.
 type built struct {
-	image   []byte
-	board   string
-	summary string // what the image holds, in words
+	image    []byte
+	board    string
+	summary  string // what the image holds, in words
+	warnings partition.ErrorList
 }
 
 // buildImage loads and compiles a config and composes the image with the
@@ -112,5 +114,5 @@ func buildImage(configPath, hypervisorPath string, sign signing) (*built, error)
 	if sign.trust != "" {
 		summary += ", firmware trusts " + sign.trust
 	}
-	return &built{image: img, board: cfg.Board.Name, summary: summary}, nil
+	return &built{image: img, board: cfg.Board.Name, summary: summary, warnings: cfg.Warnings}, nil
 }

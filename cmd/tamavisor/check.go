@@ -45,6 +45,7 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 		printConfigError(stderr, "check", err)
 		return 1
 	}
+	printWarnings(stderr, config.Warnings)
 	fmt.Fprintf(stdout, "%s: ok\n", path)
 	for i := range config.Partitions {
 		fmt.Fprintf(stdout, "  %s\n", config.Partitions[i].Summary())

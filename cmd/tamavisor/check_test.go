@@ -27,6 +27,14 @@ partitions:
     devices: [rtc]
     kernel: {format: raw, image: guest.bin}
 `,
+		"dma.yaml": `board: qemu-virt
+partitions:
+  - name: gateway
+    cpus: [0]
+    memory: [{base: 0x50000000, size: 256MiB}]
+    devices: [pcie]
+    kernel: {format: raw, image: guest.bin}
+`,
 		"bad.yaml": `board: qemu-virt
 partitions:
   - name: ecu
@@ -57,6 +65,14 @@ partitions:
 		wantStdout: "good.yaml: ok\n" +
 			"  ecu: cores 2; memory 0x70000000+64MiB; devices none; kernel raw guest.bin; console virtual; on_fault restart\n" +
 			"  gateway: cores 0,1; memory 0x50000000+256MiB; devices rtc; kernel raw guest.bin; console virtual; on_fault abort\n",
+	}, {
+		name:       "valid, with a warning",
+		args:       []string{"dma.yaml"},
+		wantStatus: 0,
+		wantStdout: "dma.yaml: ok\n" +
+			"  gateway: cores 0; memory 0x50000000+256MiB; devices pcie; kernel raw guest.bin; console virtual; on_fault abort\n",
+		wantStderr: `dma.yaml:6:15: warning: partition "gateway": device "pcie" can do DMA, but has no stream_ids: every DMA of the devices behind it aborts; ` +
+			`give the requester IDs (bus << 8 | device << 3 | function) of the PCI devices the partition drives: {name: pcie, stream_ids: [0x10]} for 00:02.0` + "\n",
 	}, {
 		name:       "every problem, one per line",
 		args:       []string{"bad.yaml"},

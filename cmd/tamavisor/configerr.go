@@ -21,3 +21,11 @@ func printConfigError(stderr io.Writer, command string, err error) {
 		fmt.Fprintln(stderr, p)
 	}
 }
+
+// printWarnings writes what a valid config may still get wrong, one line
+// each, file:line:col: warning: ...
+func printWarnings(stderr io.Writer, warnings partition.ErrorList) {
+	for _, w := range warnings {
+		fmt.Fprintln(stderr, w)
+	}
+}

@@ -74,6 +74,7 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 			printConfigError(stderr, "run", err)
 			return 1
 		}
+		printWarnings(stderr, b.warnings)
 		dir, err := os.MkdirTemp("", "tamavisor-run-")
 		if err != nil {
 			fmt.Fprintf(stderr, "tamavisor run: %v\n", err)

@@ -7,13 +7,10 @@ import (
 	"github.com/tamavisor/tamavisor/partition/table"
 )
 
-// IPABits is the size of every partition's guest-physical address space.
-// 39 bits start the stage-2 walk at level 1 with a single root table; a
-// stage-2 walk may start at level 0 only on CPUs with 44 or more physical
-// address bits (the Cortex-A53 has 40), and a 40-bit IPA space at level 1
-// needs two concatenated root tables, which the builder does not make yet.
-// Guest addresses at or above 512 GiB therefore fail to map, with a message.
-const IPABits = 39
+// IPABits is the size of every partition's guest-physical address space
+// (table.GuestIPABits says why 39 bits); the config check and the table
+// check refuse guest addresses beyond it.
+const IPABits = table.GuestIPABits
 
 // Stage2Layout returns partition p's stage-2 map, built from the checked
 // table: its RAM (normal memory, the guest decides what executes), its

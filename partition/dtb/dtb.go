@@ -138,6 +138,26 @@ type Device struct {
 	SPIs []uint32
 	// DMACoherent marks a device whose DMA is cache coherent.
 	DMACoherent bool
+	// PCI makes the device a PCIe host bridge: its node follows the
+	// generic ECAM binding. MMIO and SPIs still list its ECAM and
+	// windows and its INTx lines, and are checked as any device's.
+	PCI *PCIHost
+}
+
+// PCIHost is a generic ECAM PCIe host bridge (binding
+// pci/host-generic-pci.yaml). Its node is named pcie@ECAM.Base; the guest's
+// kernel enumerates the bus and assigns the devices' BARs within the
+// windows. Without msi-parent, the devices interrupt through INTx.
+type PCIHost struct {
+	// ECAM is the configuration space, 1 MiB per bus from bus 0.
+	ECAM Region
+	// IO is the I/O window (PCI I/O address 0 at IO.Base); Mem the
+	// 32-bit memory window, PCI address = guest address.
+	IO  Region
+	Mem Region
+	// INTx are the SPIs (GIC INTIDs) of slot 0's INTA..INTD; slot s's
+	// pin p raises INTx[(s+p)%4].
+	INTx [4]uint32
 }
 
 // Constants of the bindings the generated nodes follow (Linux
@@ -453,6 +473,12 @@ func (gw *guestWriter) doorbells() error {
 func (gw *guestWriter) devices() error {
 	w := gw.w
 	for _, d := range gw.g.Devices {
+		if d.PCI != nil {
+			if err := gw.pciHost(d.PCI); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := firstError(
 			w.BeginNode(d.nodeName()),
 			w.PropStrings("compatible", d.Compatible...),
@@ -485,6 +511,66 @@ func (gw *guestWriter) devices() error {
 	return nil
 }
 
+// PCI bus address cells (binding pci/pci-bus-common.yaml, IEEE 1275 PCI
+// bus binding): phys.hi holds the space code in bits 25:24 and the
+// device number in bits 15:11.
+const (
+	pciAddressCells   = 3
+	pciSizeCells      = 2
+	pciSpaceIO        = 0x0100_0000
+	pciSpaceMem32     = 0x0200_0000
+	pciDeviceShift    = 11
+	pciConfigPerBus   = 1 << 20 // ECAM: 32 devices x 8 functions x 4 KiB
+	pciINTxPins       = 4
+	pciPinMask        = 7 // interrupt-map-mask of the pin cell
+	pciInterruptCells = 1
+)
+
+// pciHost writes a generic ECAM host bridge: its buses, windows and the
+// INTx swizzle of interrupt-map (for slot s and pin p, INTx[(s+p)%4]), the
+// same map QEMU virt writes. dma-coherent: QEMU's PCIe DMA is coherent.
+func (gw *guestWriter) pciHost(p *PCIHost) error {
+	w := gw.w
+	buses := p.ECAM.Size / pciConfigPerBus
+	ranges := []uint32{}
+	for _, win := range []struct {
+		space    uint32
+		pci, cpu uint64
+		size     uint64
+	}{{pciSpaceIO, 0, p.IO.Base, p.IO.Size}, {pciSpaceMem32, p.Mem.Base, p.Mem.Base, p.Mem.Size}} {
+		if win.size == 0 {
+			continue
+		}
+		ranges = append(ranges, win.space, uint32(win.pci>>32), uint32(win.pci),
+			uint32(win.cpu>>32), uint32(win.cpu), uint32(win.size>>32), uint32(win.size))
+	}
+	// The GIC node has #address-cells = 0: each entry is the child
+	// address (3 cells) and pin, the GIC's phandle, and its specifier.
+	var imap []uint32
+	for slot := uint32(0); slot < pciINTxPins; slot++ {
+		for pin := uint32(0); pin < pciINTxPins; pin++ {
+			spi := p.INTx[(slot+pin)%pciINTxPins]
+			imap = append(imap, slot<<pciDeviceShift, 0, 0, pin+1, gw.gicPhandle)
+			imap = append(imap, spiSpecifiers(spi)...)
+		}
+	}
+	return firstError(
+		w.BeginNode(unitName("pcie", p.ECAM.Base)),
+		w.PropString("compatible", "pci-host-ecam-generic"),
+		w.PropString("device_type", "pci"),
+		w.PropU64("reg", p.ECAM.Base, p.ECAM.Size),
+		w.PropU32("bus-range", 0, uint32(buses-1)),
+		w.PropU32("#address-cells", pciAddressCells),
+		w.PropU32("#size-cells", pciSizeCells),
+		w.PropU32("ranges", ranges...),
+		w.PropU32("#interrupt-cells", pciInterruptCells),
+		w.PropU32("interrupt-map-mask", (pciINTxPins-1)<<pciDeviceShift, 0, 0, pciPinMask),
+		w.PropU32("interrupt-map", imap...),
+		w.PropEmpty("dma-coherent"),
+		w.EndNode(),
+	)
+}
+
 // unitName returns "name@address" with the address in lower-case hex
 // without leading zeros, the form dtc checks unit addresses for.
 func unitName(name string, address uint64) string {
@@ -492,7 +578,12 @@ func unitName(name string, address uint64) string {
 }
 
 func (c *Console) nodeName() string { return unitName("serial", c.Base) }
-func (d *Device) nodeName() string  { return unitName(d.Name, d.MMIO[0].Base) }
+func (d *Device) nodeName() string {
+	if d.PCI != nil {
+		return unitName("pcie", d.PCI.ECAM.Base)
+	}
+	return unitName(d.Name, d.MMIO[0].Base)
+}
 
 func (d *Device) isPrimecell() bool {
 	return slices.Contains(d.Compatible, primecellCompatible)

@@ -102,6 +102,20 @@ func passthroughGuest() Guest {
 				SPIs:        []uint32{qemuvirt.VirtioIRQBase},
 				DMACoherent: true,
 			},
+			{
+				Name:       "pcie",
+				Compatible: []string{"pci-host-ecam-generic"},
+				MMIO: []Region{{Base: qemuvirt.PCIeMMIOBase, Size: qemuvirt.PCIeMMIOSize},
+					{Base: qemuvirt.PCIePIOBase, Size: qemuvirt.PCIePIOSize},
+					{Base: qemuvirt.PCIeECAMBase, Size: qemuvirt.PCIeECAMSize}},
+				SPIs: []uint32{35, 36, 37, 38},
+				PCI: &PCIHost{
+					ECAM: Region{Base: qemuvirt.PCIeECAMBase, Size: qemuvirt.PCIeECAMSize},
+					IO:   Region{Base: qemuvirt.PCIePIOBase, Size: qemuvirt.PCIePIOSize},
+					Mem:  Region{Base: qemuvirt.PCIeMMIOBase, Size: qemuvirt.PCIeMMIOSize},
+					INTx: [4]uint32{35, 36, 37, 38},
+				},
+			},
 		},
 	}
 }
@@ -221,7 +235,7 @@ var goldenTests = []struct {
 		nodes: []string{
 			"/", "/chosen", "/memory@70000000", "/cpus", "/cpus/cpu@0", "/cpus/cpu@1", "/cpus/cpu@2",
 			"/psci", "/timer", "/interrupt-controller@8000000", "/apb-pclk",
-			"/rtc@9010000", "/virtio-mmio@a000000",
+			"/rtc@9010000", "/virtio-mmio@a000000", "/pcie@4010000000",
 		},
 		properties: []propertyWant{
 			{"/chosen", "bootargs", stringlist("quiet")},
@@ -236,6 +250,13 @@ var goldenTests = []struct {
 			{"/virtio-mmio@a000000", "reg", u64s(0xa00_0000, 0x1000)},
 			{"/virtio-mmio@a000000", "interrupts", cells(0, 16, 4)},
 			{"/virtio-mmio@a000000", "dma-coherent", nil},
+			// The host bridge: ECAM for 256 buses, the I/O and 32-bit
+			// windows, and slot 1's INTA on the second line (swizzle).
+			{"/pcie@4010000000", "reg", u64s(0x40_1000_0000, 0x1000_0000)},
+			{"/pcie@4010000000", "bus-range", cells(0, 255)},
+			{"/pcie@4010000000", "ranges", cells(0x0100_0000, 0, 0, 0, 0x3eff_0000, 0, 0x1_0000,
+				0x0200_0000, 0, 0x1000_0000, 0, 0x1000_0000, 0, 0x2eff_0000)},
+			{"/pcie@4010000000", "interrupt-map-mask", cells(0x1800, 0, 0, 7)},
 		},
 		absent: []propertyRef{
 			{"/chosen", "stdout-path"},

@@ -29,6 +29,21 @@ type Limits struct {
 	StreamIDBits uint
 }
 
+// GuestIPABits is the size of every partition's guest-physical address
+// space, the input size of the stage-2 tables the hypervisor builds for the
+// CPUs and the SMMU alike. 39 bits start the walk at level 1 with a single
+// root table; a walk may start at level 0 only with 44 or more physical
+// address bits (the Cortex-A53 has 40), and a 40-bit space at level 1
+// would need two concatenated root tables. Guest addresses at or above
+// 512 GiB are therefore refused, by the config check and by Check.
+const GuestIPABits = 39
+
+// MaxStreamIDs is how many stream IDs the hypervisor's SMMU stream table
+// holds: a linear table of 4096 entries of 64 bytes in its shared region.
+// Stream IDs 0 to MaxStreamIDs-1 can be given to partitions; a higher one
+// would need a two-level table.
+const MaxStreamIDs = 1 << 12
+
 // GIC INTID ranges (IHI 0069, 2.2.1 "INTIDs"): SPIs are 32..1019; 1020 and
 // up are special or extended ranges Tamavisor does not assign.
 const (
@@ -211,7 +226,7 @@ func (v View) checkRegions(l *Limits) error {
 		if err := checkPageRange(phys.Base, phys.Size, l.PhysAddrBits); err != nil {
 			return fmt.Errorf("%s: physical range %w", v.regionLabel(j), err)
 		}
-		if err := checkPageRange(ipa.Base, ipa.Size, l.PhysAddrBits); err != nil {
+		if err := checkPageRange(ipa.Base, ipa.Size, min(l.PhysAddrBits, GuestIPABits)); err != nil {
 			return fmt.Errorf("%s: IPA range %v %w", v.regionLabel(j), ipa, err)
 		}
 		if r.Perm == 0 {
@@ -435,6 +450,8 @@ func (v View) checkStreamIDRanges(l *Limits) error {
 			return fmt.Errorf("%s: stream ID range %d at %#x is empty", v.partitionLabel(s.Partition), j, s.First)
 		case end > limit:
 			return fmt.Errorf("%s: stream ID range %d %#x+%#x exceeds the SMMU's %d-bit stream IDs", v.partitionLabel(s.Partition), j, s.First, s.Count, l.StreamIDBits)
+		case end > MaxStreamIDs:
+			return fmt.Errorf("%s: stream ID range %d %#x+%#x lies beyond the %d stream IDs the hypervisor's stream table holds", v.partitionLabel(s.Partition), j, s.First, s.Count, MaxStreamIDs)
 		}
 		for k := range j {
 			other := v.StreamIDRange(k)
