@@ -19,15 +19,15 @@ import (
 // before its guest runs, and detaches them before it is wiped. Its stream
 // table and queues live in the shared region, which no guest maps, at
 // smmuMemoryOffset; every core reaches them at the same addresses, and
-// Shared.SMMULock lets one core at a time drive the SMMU (never on a trap
-// path: only at boot, a start, a stop and an event).
+// Shared.SMMULock lets one core at a time drive the SMMU's command queue
+// (never on a trap path: only at boot, a start and a stop).
 
 // The SMMU's memory in the shared region: the stream table (up to
 // 2^smmuMaxLog2 entries of 64 bytes, aligned to its size), then the event
 // and command queues, each aligned to its size (the larger first).
 const (
 	smmuMemoryOffset  = 1 << 20
-	smmuMaxLog2       = 12 // 4096 stream IDs: 256 KiB
+	smmuMaxLog2       = 12 // table.MaxStreamIDs: 4096 stream IDs, 256 KiB
 	smmuCommandsLog2  = 5  // 512 bytes
 	smmuEventsLog2    = 6  // 2 KiB
 	smmuEventsStart   = smmuMemoryOffset + (1<<smmuMaxLog2)*64
@@ -42,6 +42,9 @@ const (
 )
 
 func init() {
+	if 1<<smmuMaxLog2 != table.MaxStreamIDs {
+		panic("hv: the SMMU's stream table does not hold the stream IDs the table check allows")
+	}
 	if unsafe.Sizeof(Shared{}) > smmuMemoryOffset || smmuMemoryEnd > hypervisorSharedSize {
 		panic("hv: the SMMU's memory does not fit the shared region after Shared")
 	}
@@ -185,18 +188,19 @@ func (vc *vcpu) changeSMMU(change func(*smmu.SMMU, smmu.Partition) error) bool {
 // smmuEvents reports the SMMU's events and global errors, one line each,
 // rate-limited by the partition owning the stream: a device's DMA fault
 // stops neither the hypervisor nor any partition. It runs on the boot
-// core, where the SMMU's interrupts go, and allocates nothing.
+// core, where the SMMU's interrupts go, takes no lock and allocates
+// nothing: the boot core is the event queue's only consumer, and the
+// SMMU's registers it reads change under no other core. Only
+// acknowledging a global error writes a register the command path also
+// writes (SMMU_GERRORN); that waits until SMMULock is free when the
+// event is handled, and a new error is reported once until then.
 func smmuEvents() {
 	sh := shared()
+	if atomic.LoadUint32(&sh.SMMUReady) == 0 {
+		return
+	}
 	v := tableView()
-	if err := sh.SMMULock.Acquire(uint32(thisCore)); err != nil {
-		return
-	}
 	s := smmuOf(uint(atomic.LoadUint32(&sh.SMMULog2)))
-	if s.Join() != nil {
-		sh.SMMULock.Release(uint32(thisCore))
-		return
-	}
 	var e smmu.Event
 	var line [smmu.ReportSize]byte
 	for s.ReadEvent(&e) {
@@ -225,16 +229,25 @@ func smmuEvents() {
 	if s.EventsLost() {
 		console.Write("tamavisor: SMMU: its event queue overflowed; events were lost\n")
 	}
-	if g := s.GlobalErrors(); g != 0 {
+	g := s.GlobalErrors()
+	if fresh := g &^ smmuGErrorsReported; fresh != 0 {
 		console.Write("tamavisor: SMMU: global errors ")
-		for _, b := range g.AppendNames(line[:0]) {
+		for _, b := range fresh.AppendNames(line[:0]) {
 			console.Put(b)
 		}
 		console.Write("\n")
-		s.AcknowledgeGlobalErrors(g)
 	}
-	sh.SMMULock.Release(uint32(thisCore))
+	smmuGErrorsReported = g
+	if g != 0 && sh.SMMULock.TryAcquire(uint32(thisCore)) {
+		s.AcknowledgeGlobalErrors(g)
+		sh.SMMULock.Release(uint32(thisCore))
+		smmuGErrorsReported = 0
+	}
 }
+
+// smmuGErrorsReported are the global errors the boot core reported and
+// could not yet acknowledge.
+var smmuGErrorsReported smmu.GlobalErrors
 
 // writePartitionPrefix starts a line about partition p.
 func writePartitionPrefix(p int) {
