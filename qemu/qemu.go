@@ -39,10 +39,17 @@ var profiles = map[string]Profile{
 		// (virtualization=on, so PSCI goes over SMC), GICv3, an
 		// SMMUv3 with stage 2 (the one the hypervisor programs; QEMU's
 		// default is stage 1 only), four Cortex-A53 cores and 2 GiB of
-		// RAM.
+		// RAM. Behind the SMMU, two PCI devices that DMA for a
+		// partition given the host bridge (pcie) and their stream IDs:
+		// QEMU's edu at 00:02.0 (stream ID 0x10), its DMA addresses
+		// 40 bits wide (its default mask keeps 28), and a virtio
+		// entropy source at 00:03.0 (0x18) that uses the DMA API
+		// (iommu_platform), as a device behind an IOMMU must.
 		Machine: []string{
 			"-M", "virt,virtualization=on,gic-version=3,iommu=smmuv3", "-global", "arm-smmuv3.stage=2",
 			"-cpu", "cortex-a53", "-smp", "4", "-m", "2G",
+			"-device", "edu,addr=2,dma_mask=0xffffffffff",
+			"-device", "virtio-rng-pci,addr=3,disable-legacy=on,iommu_platform=on",
 		},
 	},
 	// The same machine without EL2: QEMU enters an ELF at EL1, where a

@@ -39,12 +39,15 @@ func TestProfileCommandLine(t *testing.T) {
 	p, err := ProfileFor("qemu-virt")
 	require.NoError(t, err)
 	assert.Equal(t, "-M virt,virtualization=on,gic-version=3,iommu=smmuv3 -global arm-smmuv3.stage=2 -cpu cortex-a53 -smp 4 -m 2G "+
+		"-device edu,addr=2,dma_mask=0xffffffffff -device virtio-rng-pci,addr=3,disable-legacy=on,iommu_platform=on "+
 		"-display none -monitor none -serial stdio -kernel x.elf",
 		strings.Join(p.Command(Options{Image: "x.elf"}), " "))
 	assert.Equal(t, "-M virt,virtualization=on,gic-version=3,iommu=smmuv3 -global arm-smmuv3.stage=2 -cpu cortex-a53 -smp 4 -m 2G "+
+		"-device edu,addr=2,dma_mask=0xffffffffff -device virtio-rng-pci,addr=3,disable-legacy=on,iommu_platform=on "+
 		"-nographic -kernel x.elf -smp 2",
 		strings.Join(p.Command(Options{Image: "x.elf", Interactive: true, ExtraArgs: []string{"-smp", "2"}}), " "))
 	assert.Equal(t, "-M virt,virtualization=on,gic-version=3,iommu=smmuv3 -global arm-smmuv3.stage=2 -cpu cortex-a53 -smp 4 -m 2G "+
+		"-device edu,addr=2,dma_mask=0xffffffffff -device virtio-rng-pci,addr=3,disable-legacy=on,iommu_platform=on "+
 		"-display none -monitor none -serial stdio -device loader,file=x.elf",
 		strings.Join(p.Command(Options{Image: "x.elf", LoadArgs: []string{"-device", "loader,file=x.elf"}}), " "))
 	_, err = ProfileFor("no-such-board")

@@ -144,7 +144,7 @@ func attackExpectations() []string {
 		`^\[test\] attack: own SPI routed to no vCPU, enabled and raised: not delivered; routed to itself: delivered$`,
 		// The EL1 physical timer is the guest's: every tick arrives.
 		`^\[test\] attack: physical timer tick at 1 kHz for 5 s: 5000 of 5000 ticks, worst lateness \d+ us$`,
-		`^\[test\] attack: done \(type f to fault in a tight loop for 10 s\)$`)
+		`^\[test\] attack: done \(type f to fault in a tight loop for 10 s, r to reset the partition\)$`)
 }
 
 // TestQEMUDemoIsolation boots the demo config: while the attack guest
@@ -212,7 +212,7 @@ func TestQEMUTrapCounters(t *testing.T) {
 	profile, _ := qemu.ProfileFor("qemu-virt")
 	var expect []*regexp.Regexp
 	for _, e := range []string{
-		`^\[test\] attack: done \(type f to fault in a tight loop for 10 s\)$`,
+		`^\[test\] attack: done \(type f to fault in a tight loop for 10 s, r to reset the partition\)$`,
 		`^\[ecu\] ecu: heartbeat \d+ `,
 		`^tamavisor: console input now goes to the hypervisor`,
 		// No core takes an interrupt its partition does not own.

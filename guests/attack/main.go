@@ -49,6 +49,9 @@ const (
 	// and the partition table and guest images it loads begin.
 	hypervisorData    = qemuvirt.HypervisorBase
 	hypervisorPayload = qemuvirt.HypervisorBase + qemuvirt.HypervisorSize
+
+	// psciSystemReset is PSCI's SYSTEM_RESET function ID (DEN 0022).
+	psciSystemReset = 0x8400_0009
 )
 
 func main() {
@@ -102,10 +105,16 @@ func main() {
 	for _, line := range eduLines() {
 		out.WriteString(line + "\n")
 	}
-	out.WriteString("attack: done (type f to fault in a tight loop for 10 s)\n")
+	out.WriteString("attack: done (type f to fault in a tight loop for 10 s, r to reset the partition)\n")
 	for {
-		if b, ok := el1.Input(); ok && b == 'f' {
+		switch b, _ := el1.Input(); b {
+		case 'f':
 			out.WriteString(floodLine(10) + "\n")
+		case 'r':
+			// PSCI SYSTEM_RESET (DEN 0022, 5.11): the hypervisor
+			// restarts this partition alone; it does not return.
+			out.WriteString("attack: SYSTEM_RESET\n")
+			el1.HVC(psciSystemReset, 0, 0, 0)
 		}
 		wait(10)
 	}

@@ -18,10 +18,10 @@ var InitScript []byte
 // Applets are the busybox commands linked in /bin: those InitScript runs
 // (mount, nproc, setsid, cttyhack, sh, poweroff) and a small toolbox for
 // the console shell, with taskset and devmem for the tests that make one
-// CPU touch an address.
+// CPU touch an address, and head and od to show bytes a device gave.
 var Applets = []string{
-	"cat", "cttyhack", "devmem", "dmesg", "echo", "free", "insmod", "ls", "mount", "nproc",
-	"poweroff", "reboot", "setsid", "sh", "taskset", "uname",
+	"cat", "cttyhack", "devmem", "dmesg", "echo", "free", "head", "insmod", "ls", "mount", "nproc",
+	"od", "poweroff", "reboot", "setsid", "sh", "taskset", "uname",
 }
 
 // Module is a kernel module the initramfs carries in /lib/modules, for
@@ -31,10 +31,18 @@ type Module struct {
 	Data []byte
 }
 
-// WatchdogModules are the kernel package's modules the initramfs carries:
-// the SBSA watchdog driver (CONFIG_ARM_SBSA_WATCHDOG=m in Debian's cloud
-// kernel) and the watchdog core it depends on, in load order.
-var WatchdogModules = []string{"watchdog.ko", "sbsa_gwdt.ko"}
+// Modules are the kernel package's modules the initramfs carries, by
+// their path under the package's lib/modules/VERSION/kernel, in load
+// order: the SBSA watchdog driver (CONFIG_ARM_SBSA_WATCHDOG=m in Debian's
+// cloud kernel) and the watchdog core it depends on; virtio over PCI and
+// its entropy device (CONFIG_VIRTIO_PCI=m, CONFIG_HW_RANDOM_VIRTIO=m),
+// for a partition given the PCIe host bridge.
+var Modules = []string{
+	"drivers/watchdog/watchdog.ko", "drivers/watchdog/sbsa_gwdt.ko",
+	"drivers/virtio/virtio_ring.ko", "drivers/virtio/virtio.ko",
+	"drivers/virtio/virtio_pci_legacy_dev.ko", "drivers/virtio/virtio_pci_modern_dev.ko",
+	"drivers/virtio/virtio_pci.ko", "drivers/char/hw_random/virtio-rng.ko",
+}
 
 // The console device node: the kernel opens /dev/console for process 1
 // before devtmpfs is mounted, so it must be in the archive

@@ -170,12 +170,12 @@ func initramfs(args []string) error {
 		if err := kpin.Verify(kernelDeb); err != nil {
 			return err
 		}
-		for _, name := range linux.WatchdogModules {
-			m, err := linux.ReadPackageFile(kernelDeb, "lib/modules/*/kernel/drivers/watchdog/"+name)
+		for _, path := range linux.Modules {
+			m, err := linux.ReadPackageFile(kernelDeb, "lib/modules/*/kernel/"+path)
 			if err != nil {
 				return err
 			}
-			modules = append(modules, linux.Module{Name: name, Data: m.Data})
+			modules = append(modules, linux.Module{Name: filepath.Base(path), Data: m.Data})
 		}
 	}
 	var archive bytes.Buffer
