@@ -97,9 +97,34 @@ type Device struct {
 	// PCI describes a PCIe host bridge: its windows and how its legacy
 	// interrupts are wired. Nil for every other device.
 	PCI *PCIHost
+	// Fallbacks are the more general compatible strings the board's
+	// device tree lists after Compatible, in its order: drivers often
+	// match one of them rather than the SoC's own (Linux's i.MX UART
+	// driver binds "fsl,imx6q-uart", not "fsl,imx8mp-uart").
+	Fallbacks []string
+	// Alias is the device's name in the board device tree's /aliases
+	// (serial2 for the i.MX 8M Plus UART3). Linux numbers some devices
+	// by it, and its i.MX UART driver refuses a UART without one.
+	Alias string
+	// Clocks are the input clocks the device's binding requires, by
+	// their clock-names, each with the rate the platform firmware
+	// leaves it at. A guest gets them as fixed clocks: no partition
+	// owns the clock controller, which serves them all.
+	Clocks []Clock
+	// GPIOController marks a GPIO controller that is also the
+	// interrupt controller of its lines, with two-cell specifiers for
+	// both (#gpio-cells, #interrupt-cells).
+	GPIOController bool
 	// Hypervisor marks devices that belong to the hypervisor and can
 	// never be given to a guest (interrupt controller, SMMU).
 	Hypervisor bool
+}
+
+// Clock is one input clock of a device: its name in the device's
+// clock-names and its rate in Hz.
+type Clock struct {
+	Name string
+	Hz   uint32
 }
 
 // GIC describes a GICv3 interrupt controller.

@@ -171,40 +171,62 @@ const (
 // (cpu@0..cpu@3 reg).
 func MPIDR(i int) uint64 { return uint64(i) }
 
-func peripheral(name, compatible string, base uint64, irqs ...uint32) board.Device {
-	return board.Device{Name: name, Compatible: compatible, MMIO: []board.Region{{Base: base, Size: PeripheralSize}}, IRQs: irqs}
+// UARTClockHz is the rate of every UART's root clock (IMX8MP_CLK_UARTn,
+// one clock the device tree gives as both "ipg" and "per"): the 24 MHz
+// oscillator, the parent the clock controller resets it to and U-Boot
+// leaves. The i.MX UART driver derives the baud rate from "per".
+const UARTClockHz = 24_000_000
+
+func peripheral(name, alias string, compatible []string, base uint64, irqs ...uint32) board.Device {
+	return board.Device{Name: name, Compatible: compatible[0], Fallbacks: compatible[1:], Alias: alias,
+		MMIO: []board.Region{{Base: base, Size: PeripheralSize}}, IRQs: irqs}
+}
+
+// uart is an i.MX UART: its driver needs its alias (the line number) and
+// its two clocks.
+func uart(name, alias string, base uint64, irq uint32) board.Device {
+	d := peripheral(name, alias, []string{"fsl,imx8mp-uart", "fsl,imx6q-uart"}, base, irq)
+	d.Clocks = []board.Clock{{Name: "ipg", Hz: UARTClockHz}, {Name: "per", Hz: UARTClockHz}}
+	return d
 }
 
 // devices lists the board's devices, the interrupt controller's frames
-// last.
+// last. Compatible strings and aliases are the board device tree's.
 func devices() []board.Device {
 	d := []board.Device{
-		peripheral("uart1", "fsl,imx8mp-uart", UART1Base, UART1IRQ),
-		peripheral("uart2", "fsl,imx8mp-uart", UART2Base, UART2IRQ),
-		peripheral("uart3", "fsl,imx8mp-uart", UART3Base, UART3IRQ),
-		peripheral("uart4", "fsl,imx8mp-uart", UART4Base, UART4IRQ),
+		uart("uart1", "serial0", UART1Base, UART1IRQ),
+		uart("uart2", "serial1", UART2Base, UART2IRQ),
+		uart("uart3", "serial2", UART3Base, UART3IRQ),
+		uart("uart4", "serial3", UART4Base, UART4IRQ),
 	}
 	for i := range uint32(5) {
-		d = append(d, peripheral(fmt.Sprintf("gpio%d", i+1), "fsl,imx8mp-gpio", GPIO1Base+uint64(i)*GPIOStride, GPIO1IRQBase+2*i, GPIO1IRQBase+2*i+1))
+		// The GPIO driver's clock is optional: the guest gets none.
+		g := peripheral(fmt.Sprintf("gpio%d", i+1), fmt.Sprintf("gpio%d", i), []string{"fsl,imx8mp-gpio", "fsl,imx35-gpio"},
+			GPIO1Base+uint64(i)*GPIOStride, GPIO1IRQBase+2*i, GPIO1IRQBase+2*i+1)
+		g.GPIOController = true
+		d = append(d, g)
 	}
+	i2c := []string{"fsl,imx8mp-i2c", "fsl,imx21-i2c"}
+	ecspi := []string{"fsl,imx8mp-ecspi", "fsl,imx51-ecspi"}
+	usdhc := []string{"fsl,imx8mp-usdhc", "fsl,imx8mm-usdhc", "fsl,imx7d-usdhc"}
 	return append(d,
-		peripheral("i2c1", "fsl,imx8mp-i2c", I2C1Base, I2C1IRQ),
-		peripheral("i2c2", "fsl,imx8mp-i2c", I2C2Base, I2C2IRQ),
-		peripheral("i2c3", "fsl,imx8mp-i2c", I2C3Base, I2C3IRQ),
-		peripheral("i2c4", "fsl,imx8mp-i2c", I2C4Base, I2C4IRQ),
-		peripheral("i2c5", "fsl,imx8mp-i2c", I2C5Base, I2C5IRQ),
-		peripheral("i2c6", "fsl,imx8mp-i2c", I2C6Base, I2C6IRQ),
-		peripheral("ecspi1", "fsl,imx8mp-ecspi", ECSPI1Base, ECSPI1IRQ),
-		peripheral("ecspi2", "fsl,imx8mp-ecspi", ECSPI2Base, ECSPI2IRQ),
-		peripheral("ecspi3", "fsl,imx8mp-ecspi", ECSPI3Base, ECSPI3IRQ),
-		peripheral("usdhc1", "fsl,imx8mp-usdhc", USDHC1Base, USDHC1IRQ),
-		peripheral("usdhc2", "fsl,imx8mp-usdhc", USDHC2Base, USDHC2IRQ),
-		peripheral("usdhc3", "fsl,imx8mp-usdhc", USDHC3Base, USDHC3IRQ),
-		peripheral("snvs", "fsl,sec-v4.0-mon", SNVSBase, SNVSRTCIRQ, SNVSRTCTZIRQ, SNVSPowerKeyIRQ),
-		peripheral("fec", "fsl,imx8mp-fec", FECBase, FECIRQBase, FECIRQBase+1, FECIRQBase+2, FECIRQBase+3),
-		peripheral("eqos", "nxp,imx8mp-dwmac-eqos", EQOSBase, EQOSIRQ, EQOSWakeIRQ),
-		peripheral("can1", "fsl,imx8mp-flexcan", CAN1Base, CAN1IRQ),
-		peripheral("can2", "fsl,imx8mp-flexcan", CAN2Base, CAN2IRQ),
+		peripheral("i2c1", "i2c0", i2c, I2C1Base, I2C1IRQ),
+		peripheral("i2c2", "i2c1", i2c, I2C2Base, I2C2IRQ),
+		peripheral("i2c3", "i2c2", i2c, I2C3Base, I2C3IRQ),
+		peripheral("i2c4", "i2c3", i2c, I2C4Base, I2C4IRQ),
+		peripheral("i2c5", "i2c4", i2c, I2C5Base, I2C5IRQ),
+		peripheral("i2c6", "i2c5", i2c, I2C6Base, I2C6IRQ),
+		peripheral("ecspi1", "", ecspi, ECSPI1Base, ECSPI1IRQ),
+		peripheral("ecspi2", "", ecspi, ECSPI2Base, ECSPI2IRQ),
+		peripheral("ecspi3", "", ecspi, ECSPI3Base, ECSPI3IRQ),
+		peripheral("usdhc1", "mmc0", usdhc, USDHC1Base, USDHC1IRQ),
+		peripheral("usdhc2", "mmc1", usdhc, USDHC2Base, USDHC2IRQ),
+		peripheral("usdhc3", "mmc2", usdhc, USDHC3Base, USDHC3IRQ),
+		peripheral("snvs", "", []string{"fsl,sec-v4.0-mon", "syscon", "simple-mfd"}, SNVSBase, SNVSRTCIRQ, SNVSRTCTZIRQ, SNVSPowerKeyIRQ),
+		peripheral("fec", "ethernet0", []string{"fsl,imx8mp-fec", "fsl,imx8mq-fec", "fsl,imx6sx-fec"}, FECBase, FECIRQBase, FECIRQBase+1, FECIRQBase+2, FECIRQBase+3),
+		peripheral("eqos", "ethernet1", []string{"nxp,imx8mp-dwmac-eqos", "snps,dwmac-5.10a"}, EQOSBase, EQOSIRQ, EQOSWakeIRQ),
+		peripheral("can1", "", []string{"fsl,imx8mp-flexcan"}, CAN1Base, CAN1IRQ),
+		peripheral("can2", "", []string{"fsl,imx8mp-flexcan"}, CAN2Base, CAN2IRQ),
 		board.Device{Name: "gicd", Compatible: "arm,gic-v3", MMIO: []board.Region{{Base: GICDBase, Size: GICDSize}}, Hypervisor: true},
 		board.Device{Name: "gicr", Compatible: "arm,gic-v3", MMIO: []board.Region{{Base: GICRBase, Size: GICRSize}}, Hypervisor: true},
 	)

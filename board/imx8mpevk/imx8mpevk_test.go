@@ -83,10 +83,29 @@ func TestDevicesMatchTheDeviceTree(t *testing.T) {
 				}
 			}
 			assert.Equal(t, irqs, d.IRQs, "interrupts")
-			assert.Equal(t, dts.String(n.path, "compatible"), d.Compatible)
+			compatible, ok := dts.Node(n.path).Property("compatible")
+			require.True(t, ok, "no compatible")
+			list, _ := compatible.Strings()
+			assert.Equal(t, list, append([]string{d.Compatible}, d.Fallbacks...), "compatible strings")
 			assert.Empty(t, d.StreamIDs, "no SMMU, so no stream IDs")
+			assert.Equal(t, n.alias, d.Alias, "alias")
 			if n.alias != "" {
 				assert.Equal(t, n.path, dts.String("/aliases", n.alias), "the manual's %s is Linux's %s", d.Name, n.alias)
+			}
+			if names, has := dts.Node(n.path).Property("clock-names"); has && strings.HasPrefix(d.Name, "uart") {
+				want, _ := names.Strings()
+				var got []string
+				for _, c := range d.Clocks {
+					got = append(got, c.Name)
+				}
+				assert.Equal(t, want, got, "clock names")
+			}
+			if _, has := dts.Node(n.path).Property("gpio-controller"); has {
+				assert.True(t, d.GPIOController, "a GPIO controller")
+				assert.Equal(t, []uint32{2}, dts.Cells(n.path, "#gpio-cells"))
+				assert.Equal(t, []uint32{2}, dts.Cells(n.path, "#interrupt-cells"))
+			} else {
+				assert.False(t, d.GPIOController, "no GPIO controller")
 			}
 		})
 	}
