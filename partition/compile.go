@@ -743,6 +743,15 @@ func (cc *compiler) guest(p *Partition, initrd *bootImage) (g devicetree.Guest, 
 			continue
 		}
 		node := devicetree.Device{Name: d.Name, Compatible: cc.compatible(d)}
+		if bd, ok := cc.b.Device(d.Name); ok && d.FromBoard {
+			// What the board's device tree says about the device
+			// beyond its registers and interrupts, for its driver.
+			node.Alias = bd.Alias
+			node.GPIOController = bd.GPIOController
+			for _, c := range bd.Clocks {
+				node.Clocks = append(node.Clocks, devicetree.Clock{Name: c.Name, Hz: c.Hz})
+			}
+		}
 		for _, r := range d.MMIO {
 			node.MMIO = append(node.MMIO, devicetree.Region{Base: r.Base, Size: r.Size})
 		}
@@ -822,8 +831,8 @@ func (cc *compiler) console(p *Partition) (*devicetree.Console, bool) {
 }
 
 // compatible returns the compatible strings of a passthrough device's
-// node: the board's for a board device, a marker for one the config
-// describes.
+// node: the board's for a board device, its fallbacks included, a marker
+// for one the config describes.
 func (cc *compiler) compatible(d *Device) []string {
 	bd, ok := cc.b.Device(d.Name)
 	if !d.FromBoard || !ok {
@@ -832,7 +841,7 @@ func (cc *compiler) compatible(d *Device) []string {
 	if primeCells[bd.Compatible] {
 		return []string{bd.Compatible, "arm,primecell"}
 	}
-	return []string{bd.Compatible}
+	return append([]string{bd.Compatible}, bd.Fallbacks...)
 }
 
 // reportGuestErrors reports what the device tree generator refused, at

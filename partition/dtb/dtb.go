@@ -142,6 +142,19 @@ type Device struct {
 	// generic ECAM binding. MMIO and SPIs still list its ECAM and
 	// windows and its INTx lines, and are checked as any device's.
 	PCI *PCIHost
+	// Alias, when set, names the device in /aliases (such as serial2):
+	// some drivers number their instance by it, and Linux's i.MX UART
+	// driver refuses a UART without one.
+	Alias string
+	// Clocks are the input clocks the device's binding requires, in
+	// clock-names order. Each becomes a reference to a fixed clock of
+	// its rate, one node per rate.
+	Clocks []Clock
+	// GPIOController marks a GPIO controller that is the interrupt
+	// controller of its lines too, with two-cell specifiers for both
+	// (gpio-controller, #gpio-cells, interrupt-controller,
+	// #interrupt-cells).
+	GPIOController bool
 }
 
 // PCIHost is a generic ECAM PCIe host bridge (binding
@@ -158,6 +171,12 @@ type PCIHost struct {
 	// INTx are the SPIs (GIC INTIDs) of slot 0's INTA..INTD; slot s's
 	// pin p raises INTx[(s+p)%4].
 	INTx [4]uint32
+}
+
+// Clock is one input clock of a device: its clock-names entry and rate.
+type Clock struct {
+	Name string
+	Hz   uint32
 }
 
 // Constants of the bindings the generated nodes follow (Linux
@@ -224,9 +243,17 @@ func Generate(g Guest) ([]byte, error) {
 			return nil, gw.wrap(err)
 		}
 	}
+	for _, hz := range g.deviceClockRates() {
+		phandle, err := w.NewPhandle()
+		if err != nil {
+			return nil, gw.wrap(err)
+		}
+		gw.fixedClocks = append(gw.fixedClocks, fixedClock{hz: hz, phandle: phandle})
+	}
 	// One call per node, in the order the nodes appear under the root.
 	for _, writeNode := range []func() error{
 		gw.beginRoot,
+		gw.aliases,
 		gw.chosen,
 		gw.memory,
 		gw.cpus,
@@ -234,6 +261,7 @@ func Generate(g Guest) ([]byte, error) {
 		gw.timer,
 		gw.gic,
 		gw.clock,
+		gw.deviceClocks,
 		gw.console,
 		gw.devices,
 		gw.watchdog,
@@ -257,6 +285,23 @@ type guestWriter struct {
 	g            *Guest
 	gicPhandle   uint32
 	clockPhandle uint32 // 0 when no node needs the clock
+	// fixedClocks are the devices' clocks, one per rate, in rate order.
+	fixedClocks []fixedClock
+}
+
+type fixedClock struct {
+	hz      uint32
+	phandle uint32
+}
+
+// fixedClockPhandle returns the phandle of the fixed clock of rate hz.
+func (gw *guestWriter) fixedClockPhandle(hz uint32) uint32 {
+	for _, c := range gw.fixedClocks {
+		if c.hz == hz {
+			return c.phandle
+		}
+	}
+	return 0 // not reached: deviceClockRates lists every rate
 }
 
 func (gw *guestWriter) wrap(err error) error {
@@ -285,6 +330,27 @@ func (gw *guestWriter) beginRoot() error {
 		w.PropString("model", "Tamavisor partition "+gw.g.Name),
 		w.PropU32("interrupt-parent", gw.gicPhandle),
 	)
+}
+
+// aliases writes /aliases when a device has an alias: the path of its
+// node under each alias name.
+func (gw *guestWriter) aliases() error {
+	if !slices.ContainsFunc(gw.g.Devices, func(d Device) bool { return d.Alias != "" }) {
+		return nil
+	}
+	w := gw.w
+	if err := w.BeginNode("aliases"); err != nil {
+		return err
+	}
+	for _, d := range gw.g.Devices {
+		if d.Alias == "" {
+			continue
+		}
+		if err := w.PropString(d.Alias, "/"+d.nodeName()); err != nil {
+			return err
+		}
+	}
+	return w.EndNode()
 }
 
 func (gw *guestWriter) chosen() error {
@@ -408,6 +474,26 @@ func (gw *guestWriter) clock() error {
 	)
 }
 
+// deviceClocks writes one fixed clock per rate the devices' clocks
+// have (binding clock/fixed-clock.yaml): the rate the platform firmware
+// leaves the real clock at, which no partition may change.
+func (gw *guestWriter) deviceClocks() error {
+	w := gw.w
+	for _, c := range gw.fixedClocks {
+		if err := firstError(
+			w.BeginNode(fmt.Sprintf("clock-%d", c.hz)),
+			w.PropString("compatible", "fixed-clock"),
+			w.PropU32("#clock-cells", 0),
+			w.PropU32("clock-frequency", c.hz),
+			w.PropU32("phandle", c.phandle),
+			w.EndNode(),
+		); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // console writes the PL011, whose binding asks for two clocks: UARTCLK,
 // which sets the baud rate, and the APB clock.
 func (gw *guestWriter) console() error {
@@ -495,6 +581,33 @@ func (gw *guestWriter) devices() error {
 			if err := firstError(
 				w.PropU32("clocks", gw.clockPhandle),
 				w.PropString("clock-names", "apb_pclk"),
+			); err != nil {
+				return err
+			}
+		}
+		if len(d.Clocks) > 0 {
+			var phandles []uint32
+			var names []string
+			for _, c := range d.Clocks {
+				phandles = append(phandles, gw.fixedClockPhandle(c.Hz))
+				names = append(names, c.Name)
+			}
+			if err := firstError(
+				w.PropU32("clocks", phandles...),
+				w.PropStrings("clock-names", names...),
+			); err != nil {
+				return err
+			}
+		}
+		if d.GPIOController {
+			if err := firstError(
+				w.PropEmpty("gpio-controller"),
+				w.PropU32("#gpio-cells", 2),
+				w.PropEmpty("interrupt-controller"),
+				w.PropU32("#interrupt-cells", 2),
+				// As for the GIC: dtc wants it in every
+				// interrupt provider; no children, so 0.
+				w.PropU32("#address-cells", 0),
 			); err != nil {
 				return err
 			}
@@ -599,6 +712,21 @@ func (g *Guest) needsClock() bool {
 		return true
 	}
 	return slices.ContainsFunc(g.Devices, func(d Device) bool { return d.isPrimecell() })
+}
+
+// deviceClockRates returns the distinct rates of the devices' clocks,
+// in increasing order.
+func (g *Guest) deviceClockRates() []uint32 {
+	var rates []uint32
+	for _, d := range g.Devices {
+		for _, c := range d.Clocks {
+			if !slices.Contains(rates, c.Hz) {
+				rates = append(rates, c.Hz)
+			}
+		}
+	}
+	slices.Sort(rates)
+	return rates
 }
 
 // stdoutPath returns the stdout-path to write: the configured one, else

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tamavisor/tamavisor/board"
+	"github.com/tamavisor/tamavisor/board/imx8mpevk"
 	"github.com/tamavisor/tamavisor/board/qemuvirt"
 	"github.com/tamavisor/tamavisor/internal/fdt"
 )
@@ -117,6 +119,41 @@ func passthroughGuest() Guest {
 				},
 			},
 		},
+	}
+}
+
+// imx8mpGuest is the Linux partition of configs/imx8mp-evk.yaml: two
+// vCPUs with the virtual GIC at the SoC's GIC addresses, the virtual PL011
+// at UART2's, and UART3 and GPIO1 passed through as the board describes
+// them, so that Linux's i.MX drivers bind them without the clock
+// controller: compatible strings with their fallbacks, the UART's alias
+// and fixed clocks, the GPIO bank's controller properties.
+func imx8mpGuest() Guest {
+	uart3, _ := imx8mpevk.Board.Device("uart3")
+	gpio1, _ := imx8mpevk.Board.Device("gpio1")
+	device := func(d board.Device) Device {
+		out := Device{Name: d.Name, Compatible: append([]string{d.Compatible}, d.Fallbacks...),
+			SPIs: d.IRQs, Alias: d.Alias, GPIOController: d.GPIOController}
+		for _, r := range d.MMIO {
+			out.MMIO = append(out.MMIO, Region{Base: r.Base, Size: r.Size})
+		}
+		for _, c := range d.Clocks {
+			out.Clocks = append(out.Clocks, Clock{Name: c.Name, Hz: c.Hz})
+		}
+		return out
+	}
+	return Guest{
+		Name:   "infotainment",
+		Memory: []MemoryRegion{{IPA: 0x5000_0000, Size: 0x2000_0000}},
+		CPUs:   2,
+		GIC: GIC{DistBase: imx8mpevk.GICDBase, DistSize: imx8mpevk.GICDSize,
+			RedistBase: imx8mpevk.GICRBase, RedistSize: 2 * RedistributorFrameSize},
+		Timer: Timer{SecurePhysIRQ: 16 + 13, PhysIRQ: imx8mpevk.PhysTimerIRQ,
+			VirtIRQ: imx8mpevk.VirtTimerIRQ, HypIRQ: imx8mpevk.HypTimerIRQ},
+		PSCI:    PSCI{Conduit: "hvc"},
+		Chosen:  Chosen{Bootargs: "console=ttyAMA0 earlycon"},
+		Console: &Console{Base: imx8mpevk.UART2Base, Size: imx8mpevk.PeripheralSize, SPI: imx8mpevk.UART2IRQ},
+		Devices: []Device{device(uart3), device(gpio1)},
 	}
 }
 
@@ -262,6 +299,51 @@ var goldenTests = []struct {
 			{"/chosen", "stdout-path"},
 			{"/rtc@9010000", "dma-coherent"},
 			{"/virtio-mmio@a000000", "clocks"},
+		},
+	},
+	{
+		name:  "imx8mp-linux",
+		guest: imx8mpGuest(),
+		nodes: []string{
+			"/", "/aliases", "/chosen", "/memory@50000000", "/cpus", "/cpus/cpu@0", "/cpus/cpu@1",
+			"/psci", "/timer", "/interrupt-controller@38800000", "/apb-pclk", "/clock-24000000",
+			"/serial@30890000", "/uart3@30880000", "/gpio1@30200000",
+		},
+		properties: []propertyWant{
+			// The i.MX UART driver takes its line from the alias and
+			// refuses a UART without one; gpio-mxc numbers its
+			// lines by its own.
+			{"/aliases", "serial2", stringlist("/uart3@30880000")},
+			{"/aliases", "gpio0", stringlist("/gpio1@30200000")},
+			{"/chosen", "stdout-path", stringlist("/serial@30890000")},
+			{"/psci", "method", stringlist("hvc")},
+			{"/timer", "interrupts", cells(1, 13, 4, 1, 14, 4, 1, 11, 4, 1, 10, 4)},
+			{"/interrupt-controller@38800000", "reg", u64s(0x3880_0000, 0x1_0000, 0x3888_0000, 0x4_0000)},
+			{"/clock-24000000", "compatible", stringlist("fixed-clock")},
+			{"/clock-24000000", "clock-frequency", cells(24_000_000)},
+			{"/clock-24000000", "#clock-cells", cells(0)},
+			{"/clock-24000000", "phandle", cells(3)},
+			// The virtual console is a PL011 at UART2's address and
+			// interrupt, whatever UART2 is on the board.
+			{"/serial@30890000", "compatible", stringlist("arm,pl011", "arm,primecell")},
+			{"/serial@30890000", "reg", u64s(0x3089_0000, 0x1_0000)},
+			{"/serial@30890000", "interrupts", cells(0, 27, 4)},
+			{"/uart3@30880000", "compatible", stringlist("fsl,imx8mp-uart", "fsl,imx6q-uart")},
+			{"/uart3@30880000", "reg", u64s(0x3088_0000, 0x1_0000)},
+			{"/uart3@30880000", "interrupts", cells(0, 28, 4)},
+			{"/uart3@30880000", "clocks", cells(3, 3)},
+			{"/uart3@30880000", "clock-names", stringlist("ipg", "per")},
+			{"/gpio1@30200000", "compatible", stringlist("fsl,imx8mp-gpio", "fsl,imx35-gpio")},
+			{"/gpio1@30200000", "interrupts", cells(0, 64, 4, 0, 65, 4)},
+			{"/gpio1@30200000", "gpio-controller", nil},
+			{"/gpio1@30200000", "#gpio-cells", cells(2)},
+			{"/gpio1@30200000", "interrupt-controller", nil},
+			{"/gpio1@30200000", "#interrupt-cells", cells(2)},
+		},
+		absent: []propertyRef{
+			{"/gpio1@30200000", "clocks"},
+			{"/uart3@30880000", "gpio-controller"},
+			{"/serial@30890000", "gpio-controller"},
 		},
 	},
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -155,6 +156,7 @@ func (v *validator) console() {
 
 func (v *validator) devices() {
 	seen := map[string]int{}
+	aliases := map[string]int{}
 	for i, d := range v.g.Devices {
 		field := fmt.Sprintf("Devices[%d]", i)
 		if err := fdt.CheckNodeName(d.Name); err != nil || strings.Contains(d.Name, "@") {
@@ -177,6 +179,32 @@ func (v *validator) devices() {
 		}
 		if len(d.MMIO) == 0 {
 			v.add(field+".MMIO", "empty; a device needs at least one MMIO region, the first names its node")
+		}
+		if d.Alias != "" {
+			if !aliasName.MatchString(d.Alias) {
+				v.add(field+".Alias", "%q is no alias name: use 1 to 31 of a-z 0-9 -, starting with a letter (such as serial2)", d.Alias)
+			} else if j, dup := aliases[d.Alias]; dup {
+				v.add(field+".Alias", "%q is also the alias of Devices[%d]; an alias names one node", d.Alias, j)
+			} else {
+				aliases[d.Alias] = i
+			}
+		}
+		if len(d.Clocks) > 0 && d.isPrimecell() {
+			v.add(field+".Clocks", "a PrimeCell gets the APB clock every PrimeCell has (apb_pclk); list no clocks for it")
+		}
+		clockNames := map[string]bool{}
+		for j, c := range d.Clocks {
+			cf := fmt.Sprintf("%s.Clocks[%d]", field, j)
+			switch {
+			case c.Name == "" || !isPrintableASCII(c.Name):
+				v.add(cf+".Name", "%q is no clock name; use the clock-names entry of the device's binding, such as \"per\"", c.Name)
+			case clockNames[c.Name]:
+				v.add(cf+".Name", "%q is listed twice; each input clock once", c.Name)
+			}
+			clockNames[c.Name] = true
+			if c.Hz == 0 {
+				v.add(cf+".Hz", "0; give the clock's rate in Hz")
+			}
 		}
 		for j, r := range d.MMIO {
 			v.region(fmt.Sprintf("%s.MMIO[%d]", field, j), r.Base, r.Size, pageSize, "stage 2 maps whole 4 KiB pages")
@@ -269,6 +297,10 @@ func quoteAll(list []string) string {
 	}
 	return strings.Join(quoted, ", ")
 }
+
+// aliasName is the form of an alias property name (Devicetree
+// Specification v0.4, 3.3 "/aliases node").
+var aliasName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
 
 func isPrintableASCII(s string) bool {
 	for i := 0; i < len(s); i++ {

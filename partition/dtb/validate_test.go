@@ -196,6 +196,69 @@ func TestValidate(t *testing.T) {
 			wantProblem: "INTID 1020 is not an SPI; device interrupts are SPIs, INTIDs 32..1019",
 		},
 		{
+			name: "devices with an alias and clocks",
+			mutate: func(g *Guest) {
+				d := rtcDevice()
+				d.Compatible = []string{"fsl,imx8mp-uart", "fsl,imx6q-uart"}
+				d.Alias = "serial2"
+				d.Clocks = []Clock{{Name: "ipg", Hz: 24_000_000}, {Name: "per", Hz: 80_000_000}}
+				withDevices(d)(g)
+			},
+		},
+		{
+			name: "PrimeCell with clocks of its own",
+			mutate: func(g *Guest) {
+				d := rtcDevice()
+				d.Clocks = []Clock{{Name: "apb_pclk", Hz: 24_000_000}}
+				withDevices(d)(g)
+			},
+			wantField:   "Devices[0].Clocks",
+			wantProblem: "a PrimeCell gets the APB clock every PrimeCell has (apb_pclk); list no clocks for it",
+		},
+		{
+			name: "alias that is no alias name",
+			mutate: func(g *Guest) {
+				d := rtcDevice()
+				d.Alias = "Serial_2"
+				withDevices(d)(g)
+			},
+			wantField:   "Devices[0].Alias",
+			wantProblem: `"Serial_2" is no alias name: use 1 to 31 of a-z 0-9 -, starting with a letter (such as serial2)`,
+		},
+		{
+			name: "alias given twice",
+			mutate: func(g *Guest) {
+				a, b := rtcDevice(), rtcDevice()
+				a.Alias, b.Alias = "serial2", "serial2"
+				b.Name, b.MMIO, b.SPIs = "rtc2", []Region{{Base: 0x902_0000, Size: 0x1000}}, []uint32{35}
+				withDevices(a, b)(g)
+			},
+			wantField:   "Devices[1].Alias",
+			wantProblem: `"serial2" is also the alias of Devices[0]; an alias names one node`,
+		},
+		{
+			name: "clock without a rate",
+			mutate: func(g *Guest) {
+				d := rtcDevice()
+				d.Clocks = []Clock{{Name: "per"}}
+				d.Compatible = []string{"fsl,imx8mp-uart"}
+				withDevices(d)(g)
+			},
+			wantField:   "Devices[0].Clocks[0].Hz",
+			wantProblem: "0; give the clock's rate in Hz",
+		},
+		{
+			name: "clock listed twice",
+			mutate: func(g *Guest) {
+				d := rtcDevice()
+				d.Clocks = []Clock{{Name: "per", Hz: 1}, {Name: "per", Hz: 1}}
+				d.Compatible = []string{"fsl,imx8mp-uart"}
+				withDevices(d)(g)
+			},
+			wantField:   "Devices[0].Clocks[1].Name",
+			wantProblem: `"per" is listed twice; each input clock once`,
+		},
+		{
 			name: "device name starting with a digit",
 			mutate: func(g *Guest) {
 				d := rtcDevice()
