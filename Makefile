@@ -42,7 +42,7 @@ test: deps vet test-guests
 # compiler; without it they are not built and the tests that boot them skip.
 test-guests:
 	@if [ -x "$(TAMAGO_GO)" ]; then \
-		$(MAKE) --no-print-directory guests; \
+		$(MAKE) --no-print-directory guests BOARD=imx8mp-evk; \
 	else \
 		echo "skipped: building the guest images (no TamaGo compiler at $(TAMAGO_GO)); the QEMU tests that boot them skip"; \
 	fi
@@ -83,8 +83,14 @@ GUEST_PINS := guests/versions.mk
 GUESTKIT   := $(GO) run ./guests/linux/cmd/guestkit
 GUESTKIT_SOURCES := $(filter-out %_test.go,$(wildcard guests/linux/*.go guests/linux/cmd/guestkit/*.go))
 
+# BOARD=imx8mp-evk adds the Linux guest configs/imx8mp-evk.yaml boots
+# (guests-imx8mp-evk below).
+BOARD ?= qemu-virt
+GUESTS_BOARD_qemu-virt  :=
+GUESTS_BOARD_imx8mp-evk := guests-imx8mp-evk
+
 .PHONY: guests
-guests: $(GUESTS)/Image $(GUESTS)/initramfs.cpio.gz guest-elfs
+guests: $(GUESTS)/Image $(GUESTS)/initramfs.cpio.gz guest-elfs $(GUESTS_BOARD_$(BOARD))
 
 # One recipe for both packages: one apt-get update.
 $(GUEST_APT)/debs/linux-kernel.deb $(GUEST_APT)/debs/busybox.deb &: $(GUEST_PINS)
@@ -96,6 +102,23 @@ $(GUESTS)/Image: $(GUEST_APT)/debs/linux-kernel.deb $(GUESTKIT_SOURCES)
 
 $(GUESTS)/initramfs.cpio.gz: $(GUEST_APT)/debs/busybox.deb $(GUEST_APT)/debs/linux-kernel.deb guests/linux/init $(GUESTKIT_SOURCES)
 	$(GUESTKIT) initramfs -pins $(GUEST_PINS) -o $@ -kernel $(GUEST_APT)/debs/linux-kernel.deb $<
+
+# The Linux guest of configs/imx8mp-evk.yaml: Debian's generic arm64
+# kernel, which has the i.MX drivers the cloud kernel lacks, pinned as
+# LINUX_GENERIC_KERNEL, and an initramfs with the same /init and busybox
+# that carries that kernel's watchdog module. Fetched on its own (57 MB),
+# so that `make guests` for qemu-virt alone does not download it.
+.PHONY: guests-imx8mp-evk
+guests-imx8mp-evk: $(GUESTS)/Image-generic $(GUESTS)/initramfs-generic.cpio.gz
+
+$(GUEST_APT)/debs/linux-generic-kernel.deb: $(GUEST_PINS)
+	$(GUESTKIT) fetch -pins $(GUEST_PINS) -apt $(GUEST_APT) LINUX_GENERIC_KERNEL=$@
+
+$(GUESTS)/Image-generic: $(GUEST_APT)/debs/linux-generic-kernel.deb $(GUESTKIT_SOURCES)
+	$(GUESTKIT) kernel -pins $(GUEST_PINS) -pin LINUX_GENERIC_KERNEL -o $@ $<
+
+$(GUESTS)/initramfs-generic.cpio.gz: $(GUEST_APT)/debs/busybox.deb $(GUEST_APT)/debs/linux-generic-kernel.deb guests/linux/init $(GUESTKIT_SOURCES)
+	$(GUESTKIT) initramfs -pins $(GUEST_PINS) -o $@ -kernel $(GUEST_APT)/debs/linux-generic-kernel.deb -kernel-pin LINUX_GENERIC_KERNEL $<
 
 # The bare-metal guests configs/qemu-virt.yaml boots at EL1,
 # in build/guests/: the ECU control loop (guests/ecu) and the isolation

@@ -24,3 +24,12 @@ LINUX_KERNEL_SHA256  := 481ab54a27246579aadeb372315c56de02f2fe0cba4e09b387946269
 BUSYBOX_PACKAGE := busybox-static
 BUSYBOX_VERSION := 1:1.35.0-4+deb12u1+b1
 BUSYBOX_SHA256  := 732c9135564fc71337e0e05fb4da4d11e6c28c1834bce3e405e575afef2a52f5
+
+# The i.MX 8M Plus EVK's Linux guest (configs/imx8mp-evk.yaml): Debian 12's
+# generic arm64 flavour, the same source and version as the cloud kernel
+# above. The cloud flavour leaves out the SoC drivers; this one has the
+# i.MX UART and GPIO drivers built in beside the PL011 console, GICv3,
+# the arch timer and PSCI a partition needs. From bookworm-security.
+LINUX_GENERIC_KERNEL_PACKAGE := linux-image-6.1.0-56-arm64
+LINUX_GENERIC_KERNEL_VERSION := 6.1.192-2
+LINUX_GENERIC_KERNEL_SHA256  := 6f4ed2d1cb9106bc977c2b1960008f175e2eed5740340634b7894e65ef5acc82

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"strings"
 )
 
 // InitScript is the initramfs's /init (the file init beside this one).
@@ -31,17 +32,52 @@ type Module struct {
 	Data []byte
 }
 
-// Modules are the kernel package's modules the initramfs carries, by
-// their path under the package's lib/modules/VERSION/kernel, in load
-// order: the SBSA watchdog driver (CONFIG_ARM_SBSA_WATCHDOG=m in Debian's
-// cloud kernel) and the watchdog core it depends on; virtio over PCI and
-// its entropy device (CONFIG_VIRTIO_PCI=m, CONFIG_HW_RANDOM_VIRTIO=m),
-// for a partition given the PCIe host bridge.
-var Modules = []string{
-	"drivers/watchdog/watchdog.ko", "drivers/watchdog/sbsa_gwdt.ko",
-	"drivers/virtio/virtio_ring.ko", "drivers/virtio/virtio.ko",
-	"drivers/virtio/virtio_pci_legacy_dev.ko", "drivers/virtio/virtio_pci_modern_dev.ko",
-	"drivers/virtio/virtio_pci.ko", "drivers/char/hw_random/virtio-rng.ko",
+// KernelModule is a driver the initramfs carries when the kernel builds
+// it as a module: its path under the package's lib/modules/VERSION/kernel
+// and its Kconfig symbol.
+type KernelModule struct {
+	Path   string // such as drivers/watchdog/sbsa_gwdt.ko
+	Config string // such as CONFIG_ARM_SBSA_WATCHDOG
+}
+
+// Modules are the drivers the initramfs carries, in load order: the SBSA
+// watchdog driver and the watchdog core it depends on; virtio over PCI
+// and its entropy device, for a partition given the PCIe host bridge.
+// Debian's cloud kernel builds them all as modules; its generic kernel
+// builds the watchdog core and virtio's core in, the rest as modules.
+var Modules = []KernelModule{
+	{Path: "drivers/watchdog/watchdog.ko", Config: "CONFIG_WATCHDOG_CORE"},
+	{Path: "drivers/watchdog/sbsa_gwdt.ko", Config: "CONFIG_ARM_SBSA_WATCHDOG"},
+	{Path: "drivers/virtio/virtio_ring.ko", Config: "CONFIG_VIRTIO"},
+	{Path: "drivers/virtio/virtio.ko", Config: "CONFIG_VIRTIO"},
+	{Path: "drivers/virtio/virtio_pci_legacy_dev.ko", Config: "CONFIG_VIRTIO_PCI_LIB_LEGACY"},
+	{Path: "drivers/virtio/virtio_pci_modern_dev.ko", Config: "CONFIG_VIRTIO_PCI_LIB"},
+	{Path: "drivers/virtio/virtio_pci.ko", Config: "CONFIG_VIRTIO_PCI"},
+	{Path: "drivers/char/hw_random/virtio-rng.ko", Config: "CONFIG_HW_RANDOM_VIRTIO"},
+}
+
+// ModulesToCarry returns the paths of the modules, of mods, that the
+// kernel whose build configuration (its package's /boot/config-*) is
+// config builds as modules, in mods' order. A driver built in needs no
+// file; one the kernel lacks altogether is an error.
+func ModulesToCarry(config []byte, mods []KernelModule) ([]string, error) {
+	values := map[string]string{}
+	for _, line := range strings.Split(string(config), "\n") {
+		if name, value, ok := strings.Cut(strings.TrimSpace(line), "="); ok && strings.HasPrefix(name, "CONFIG_") {
+			values[name] = value
+		}
+	}
+	var paths []string
+	for _, m := range mods {
+		switch values[m.Config] {
+		case "m":
+			paths = append(paths, m.Path)
+		case "y":
+		default:
+			return nil, fmt.Errorf("the kernel has no %s (%s is neither y nor m in its configuration); pin a kernel that has it", m.Path, m.Config)
+		}
+	}
+	return paths, nil
 }
 
 // The console device node: the kernel opens /dev/console for process 1

@@ -208,7 +208,7 @@ func TestInitMarkerMatchesBootTest(t *testing.T) {
 }
 
 // shellBuiltins are the words of the init script that are no programs.
-var shellBuiltins = []string{"export", "while", "for", "read", "do", "if", "[", "then", "break", "continue", "fi", "done", "echo"}
+var shellBuiltins = []string{"export", "while", "for", "read", "do", "if", "[", "then", "break", "continue", "fi", "done", "echo", "case", "esac"}
 
 // Every program the init script runs must be a busybox applet in /bin.
 func TestInitCommandsAreApplets(t *testing.T) {
@@ -249,5 +249,32 @@ func TestInitramfsModules(t *testing.T) {
 	}
 	if string(entries[len(entries)-1].Data) != "driver" {
 		t.Error("module data lost")
+	}
+}
+
+func TestModulesToCarry(t *testing.T) {
+	var cloud, generic strings.Builder
+	for _, m := range Modules {
+		cloud.WriteString(m.Config + "=m\n")
+	}
+	generic.WriteString("# built in: the watchdog core and virtio's core\nCONFIG_WATCHDOG_CORE=y\nCONFIG_VIRTIO=y\n")
+	for _, m := range Modules {
+		if m.Config != "CONFIG_WATCHDOG_CORE" && m.Config != "CONFIG_VIRTIO" {
+			generic.WriteString(m.Config + "=m\n")
+		}
+	}
+	paths, err := ModulesToCarry([]byte(cloud.String()), Modules)
+	if err != nil || len(paths) != len(Modules) {
+		t.Errorf("cloud kernel: %q, %v; want every module", paths, err)
+	}
+	paths, err = ModulesToCarry([]byte(generic.String()), Modules)
+	want := []string{"drivers/watchdog/sbsa_gwdt.ko", "drivers/virtio/virtio_pci_legacy_dev.ko", "drivers/virtio/virtio_pci_modern_dev.ko",
+		"drivers/virtio/virtio_pci.ko", "drivers/char/hw_random/virtio-rng.ko"}
+	if err != nil || !slices.Equal(paths, want) {
+		t.Errorf("generic kernel: %q, %v; want %q", paths, err, want)
+	}
+	lacking := strings.Replace(generic.String(), "CONFIG_ARM_SBSA_WATCHDOG=m", "# CONFIG_ARM_SBSA_WATCHDOG is not set", 1)
+	if _, err := ModulesToCarry([]byte(lacking), Modules); err == nil || !strings.Contains(err.Error(), "CONFIG_ARM_SBSA_WATCHDOG") {
+		t.Errorf("a kernel without the driver: %v, want an error naming CONFIG_ARM_SBSA_WATCHDOG", err)
 	}
 }

@@ -15,6 +15,9 @@ import (
 const (
 	KernelPin  = "LINUX_KERNEL" // Debian's arm64 cloud kernel
 	BusyboxPin = "BUSYBOX"      // busybox-static for arm64
+	// GenericKernelPin is Debian's generic arm64 kernel, which has the
+	// SoC drivers a board's passed-through devices need.
+	GenericKernelPin = "LINUX_GENERIC_KERNEL"
 )
 
 // Suffixes of the three variables that make up one pin.

@@ -157,7 +157,7 @@ func TestVersionsFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{KernelPin, BusyboxPin} {
+	for _, name := range []string{KernelPin, BusyboxPin, GenericKernelPin} {
 		if _, err := pins.Pin(name); err != nil {
 			t.Error(err)
 		}

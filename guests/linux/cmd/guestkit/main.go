@@ -3,8 +3,8 @@
 // Image and builds the busybox initramfs.
 //
 //	guestkit fetch -pins guests/versions.mk -apt build/apt PIN=FILE...
-//	guestkit kernel -pins guests/versions.mk -o build/guests/Image KERNEL.deb
-//	guestkit initramfs -pins guests/versions.mk -o build/guests/initramfs.cpio.gz BUSYBOX.deb
+//	guestkit kernel -pins guests/versions.mk [-pin LINUX_KERNEL] -o build/guests/Image KERNEL.deb
+//	guestkit initramfs -pins guests/versions.mk -o build/guests/initramfs.cpio.gz [-kernel KERNEL.deb [-kernel-pin LINUX_KERNEL]] BUSYBOX.deb
 //
 // Every step checks each .deb against its pinned SHA-256 before using it,
 // and writes its output only once it is complete.
@@ -25,8 +25,10 @@ import (
 
 const usage = `usage:
   guestkit fetch -pins FILE -apt DIR PIN=DEB...   fetch pinned arm64 packages with a private apt
-  guestkit kernel -pins FILE -o IMAGE DEB          extract the kernel Image from the LINUX_KERNEL package
-  guestkit initramfs -pins FILE -o CPIO.GZ [-kernel KERNEL.deb] DEB
+  guestkit kernel -pins FILE [-pin NAME] -o IMAGE DEB
+                                                  extract the kernel Image from the package of
+                                                  pin NAME (default LINUX_KERNEL)
+  guestkit initramfs -pins FILE -o CPIO.GZ [-kernel KERNEL.deb [-kernel-pin NAME]] DEB
                                                   build the initramfs from the BUSYBOX package,
                                                   with the kernel package's watchdog modules`
 
@@ -118,7 +120,8 @@ func fetch(args []string) error {
 
 // kernel writes the arm64 Image of the pinned kernel package.
 func kernel(args []string) error {
-	pin, deb, out, err := stepArgs("kernel", linux.KernelPin, args)
+	pinName, args := takeFlag(args, "-pin", linux.KernelPin)
+	pin, deb, out, err := stepArgs("kernel", pinName, args)
 	if err != nil {
 		return err
 	}
@@ -141,14 +144,8 @@ func kernel(args []string) error {
 // initramfs writes the initramfs around the pinned busybox, with the
 // watchdog modules of the pinned kernel package (-kernel KERNEL.deb).
 func initramfs(args []string) error {
-	var kernelDeb string
-	for i := 0; i+1 < len(args); i++ {
-		if args[i] == "-kernel" {
-			kernelDeb = args[i+1]
-			args = append(args[:i:i], args[i+2:]...)
-			break
-		}
-	}
+	kernelDeb, args := takeFlag(args, "-kernel", "")
+	kernelPin, args := takeFlag(args, "-kernel-pin", linux.KernelPin)
 	pin, deb, out, err := stepArgs("initramfs", linux.BusyboxPin, args)
 	if err != nil {
 		return err
@@ -163,14 +160,22 @@ func initramfs(args []string) error {
 		if err != nil {
 			return err
 		}
-		kpin, err := pins.Pin(linux.KernelPin)
+		kpin, err := pins.Pin(kernelPin)
 		if err != nil {
 			return err
 		}
 		if err := kpin.Verify(kernelDeb); err != nil {
 			return err
 		}
-		for _, path := range linux.Modules {
+		config, err := linux.ReadPackageFile(kernelDeb, "boot/config-*")
+		if err != nil {
+			return err
+		}
+		paths, err := linux.ModulesToCarry(config.Data, linux.Modules)
+		if err != nil {
+			return fmt.Errorf("%s: /%s: %w", kernelDeb, config.Path, err)
+		}
+		for _, path := range paths {
 			m, err := linux.ReadPackageFile(kernelDeb, "lib/modules/*/kernel/"+path)
 			if err != nil {
 				return err
@@ -188,6 +193,17 @@ func initramfs(args []string) error {
 	fmt.Printf("guests: %s: /init, busybox of %s and links for %s (%s)\n",
 		out, pin, strings.Join(linux.Applets, " "), mib(int64(archive.Len())))
 	return nil
+}
+
+// takeFlag removes "name value" from args and returns the value, or def
+// when args has no such flag.
+func takeFlag(args []string, name, def string) (string, []string) {
+	for i := 0; i+1 < len(args); i++ {
+		if args[i] == name {
+			return args[i+1], append(args[:i:i], args[i+2:]...)
+		}
+	}
+	return def, args
 }
 
 // pinsPath returns the -pins argument of args, or the default.
