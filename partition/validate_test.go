@@ -724,7 +724,7 @@ partitions:
     memory: [{base: 0x48000000, size: 64MiB}]
     kernel: {format: raw, image: guest.bin}
 `,
-		want: []string{`1:8: unknown board "qemu-vert"; use one of qemu-virt`},
+		want: []string{`1:8: unknown board "qemu-vert"; use one of imx8mp-evk, qemu-virt`},
 	}, {
 		name: "hypervisor console the board does not have",
 		config: `board: qemu-virt

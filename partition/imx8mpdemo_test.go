@@ -1,0 +1,124 @@
+package partition
+
+import (
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tamavisor/tamavisor/board"
+	"github.com/tamavisor/tamavisor/board/imx8mpevk"
+	"github.com/tamavisor/tamavisor/firmware/hv"
+	"github.com/tamavisor/tamavisor/internal/fdt"
+	"github.com/tamavisor/tamavisor/partition/table"
+)
+
+// imx8mpConfig is the i.MX 8M Plus EVK's demo config, relative to this
+// package.
+const imx8mpConfig = "../configs/imx8mp-evk.yaml"
+
+// imx8mpDir lays out a directory as the build does for
+// configs/imx8mp-evk.yaml, with fixture guest images, makes it the
+// working one and loads the config from it.
+func imx8mpDir(t *testing.T) *Config {
+	t.Helper()
+	text, err := os.ReadFile(imx8mpConfig)
+	require.NoError(t, err)
+	t.Chdir(t.TempDir())
+	writeFiles(t, ".", map[string][]byte{
+		"configs/imx8mp-evk.yaml": text,
+		// Debian's generic Image: image_size 32 MiB.
+		"build/guests/Image-generic":             linuxImage(0, 33*MiB, 64*int(KiB)),
+		"build/guests/initramfs-generic.cpio.gz": {0x1f, 0x8b, 0x08, 0x00},
+		"build/guests/ecu.elf":                   elfImage{entry: 0x70010000, segments: []elfSegment{{0x70010000, 0x2000, 0x10000}}}.bytes(),
+		"build/guests/attack.elf":                elfImage{entry: 0x74020000, segments: []elfSegment{{0x74020000, 0x2000, 0x10000}}}.bytes(),
+	})
+	c, err := Load("configs/imx8mp-evk.yaml")
+	if err != nil {
+		t.Fatalf("configs/imx8mp-evk.yaml does not validate:\n%v", err)
+	}
+	return c
+}
+
+// The board's demo: the qemu-virt demo's three guests on the EVK's four
+// cores, Linux with UART3, nothing in the hypervisor's region.
+func TestIMX8MPConfigIsValid(t *testing.T) {
+	c := imx8mpDir(t)
+	assert.Equal(t, imx8mpevk.Name, c.Board.Name)
+	want := []string{
+		"infotainment: cores 0,1; memory 0x50000000+512MiB; devices uart3; kernel linux ../build/guests/Image-generic; console virtual; on_fault abort",
+		"ecu: cores 2; memory 0x70000000+64MiB; devices none; kernel elf ../build/guests/ecu.elf; console virtual; on_fault restart",
+		"test: cores 3; memory 0x74000000+16MiB; devices none; kernel elf ../build/guests/attack.elf; console virtual; on_fault abort",
+	}
+	var got []string
+	for _, p := range c.Partitions {
+		got = append(got, p.Summary())
+		for _, m := range p.Memory {
+			r := m.Region()
+			assert.False(t, r.Overlaps(imx8mpevk.Board.Hypervisor.Memory), "partition %q memory %v in the hypervisor's region", p.Name, r)
+			assert.True(t, slices.ContainsFunc(imx8mpevk.Board.RAM, func(bank board.Region) bool { return bank.Contains(r) }),
+				"partition %q memory %v outside the board's RAM", p.Name, r)
+		}
+	}
+	assert.Equal(t, want, got)
+	assert.Equal(t, "uart2", c.Hypervisor.Console, "the hypervisor prints on the EVK's debug UART")
+}
+
+// The config compiles into a table the firmware accepts for this board,
+// and Linux's device tree gives it UART3 the way its i.MX UART driver
+// needs (the driver probed with this tree under QEMU's imx8mp-evk).
+func TestIMX8MPConfigCompiles(t *testing.T) {
+	c := imx8mpDir(t)
+	out, err := Compile(c)
+	require.NoError(t, err)
+
+	encoded, err := table.Encode(out.Table)
+	require.NoError(t, err)
+	segment := make([]byte, alignUp(uint64(len(encoded)), 4*KiB))
+	copy(segment, encoded)
+	segment = append(segment, out.Payload...)
+	b := imx8mpevk.Board
+	_, err = hv.LoadPartitionTable(segment, b.Hypervisor.Memory.End(), table.LimitsFor(b))
+	require.NoError(t, err, "the firmware refuses the table")
+
+	root, err := fdt.Parse(out.DTBs["infotainment"])
+	require.NoError(t, err)
+	str := func(path, prop string) []string {
+		t.Helper()
+		n, ok := root.Find(path)
+		require.True(t, ok, "no node %s", path)
+		p, ok := n.Property(prop)
+		require.True(t, ok, "no %s in %s", prop, path)
+		s, err := p.Strings()
+		require.NoError(t, err)
+		return s
+	}
+	u32s := func(path, prop string) []uint32 {
+		t.Helper()
+		n, ok := root.Find(path)
+		require.True(t, ok, "no node %s", path)
+		p, ok := n.Property(prop)
+		require.True(t, ok, "no %s in %s", prop, path)
+		v, err := p.U32s()
+		require.NoError(t, err)
+		return v
+	}
+	assert.Equal(t, []string{"fsl,imx8mp-uart", "fsl,imx6q-uart"}, str("/uart3@30880000", "compatible"))
+	assert.Equal(t, []uint32{0, 60 - 32, 4}, u32s("/uart3@30880000", "interrupts"))
+	assert.Equal(t, []string{"/uart3@30880000"}, str("/aliases", "serial2"))
+	assert.Equal(t, []string{"ipg", "per"}, str("/uart3@30880000", "clock-names"))
+	clocks := u32s("/uart3@30880000", "clocks")
+	require.Len(t, clocks, 2)
+	assert.Equal(t, []uint32{24_000_000}, u32s("/clock-24000000", "clock-frequency"))
+	assert.Equal(t, u32s("/clock-24000000", "phandle"), clocks[:1])
+	// The console is the virtual PL011 at UART2's address, the GIC the
+	// board's, PSCI the hypervisor's.
+	assert.Equal(t, []string{"arm,pl011", "arm,primecell"}, str("/serial@30890000", "compatible"))
+	assert.Equal(t, []string{"/serial@30890000"}, str("/chosen", "stdout-path"))
+	assert.Equal(t, []string{"arm,gic-v3"}, str("/interrupt-controller@38800000", "compatible"))
+	assert.Equal(t, []string{"hvc"}, str("/psci", "method"))
+	assert.True(t, strings.HasPrefix(str("/chosen", "bootargs")[0], "console=ttyAMA0"))
+}
