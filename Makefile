@@ -15,11 +15,24 @@ TAMAGO    ?= $(shell $(GO) tool -n github.com/usbarmory/tamago/cmd/tamago)
 TAMAGOENV := GOOS=tamago GOARCH=arm64 GOOSPKG=github.com/usbarmory/tamago
 TAMAGO_VERSION := $(patsubst v%,%,$(shell $(GO) list -m -f '{{.Version}}' github.com/usbarmory/tamago))
 TAMAGO_GO := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/tamago-go/tamago-go$(TAMAGO_VERSION)/bin/go
-# Link address of the hypervisor image: board/qemuvirt TextStart (a test
-# checks that the two agree).
+# The board the firmware is built for: qemu-virt (the default) or
+# imx8mp-evk (the NXP i.MX 8M Plus EVK, on the board or QEMU's machine of
+# that name). The build tag selects firmware/hv/platform_<board>.go: its
+# console driver, GIC, memory layout, CPUs and interrupts.
+BOARD     ?= qemu-virt
+ifeq ($(BOARD),qemu-virt)
+BOARD_TAGS :=
+FIRMWARE  ?= $(BUILD)/tamavisor.elf
+else ifeq ($(BOARD),imx8mp-evk)
+BOARD_TAGS := imx8mp
+FIRMWARE  ?= $(BUILD)/tamavisor-imx8mp-evk.elf
+else
+$(error BOARD=$(BOARD): unknown board; use BOARD=qemu-virt or BOARD=imx8mp-evk)
+endif
+# Link address of the hypervisor image: board/qemuvirt and board/imx8mpevk
+# TextStart, the same on both (a test checks that they agree).
 TEXT_START := 0x40210000
 FIRMWARE_TAGS ?=
-FIRMWARE  ?= $(BUILD)/tamavisor.elf
 
 .PHONY: all firmware qemu test test-guests vet bench deps clean
 
@@ -27,7 +40,7 @@ all: firmware
 
 firmware:
 	@mkdir -p $(dir $(FIRMWARE))
-	$(TAMAGOENV) $(TAMAGO) build -trimpath -tags linkcpuinit,$(FIRMWARE_TAGS) \
+	$(TAMAGOENV) $(TAMAGO) build -trimpath -tags linkcpuinit,$(BOARD_TAGS),$(FIRMWARE_TAGS) \
 		-ldflags "-T $(TEXT_START) -R 0x1000" -o $(FIRMWARE) ./firmware
 
 qemu: deps firmware guests
@@ -57,6 +70,8 @@ vet:
 		echo "$(TAMAGOENV) go vet (firmware, for the target)"; \
 		$(TAMAGOENV) $(TAMAGO) vet -tags linkcpuinit -unsafeptr=false ./firmware/... ./driver/... ./mmu/... ./aarch64/... ./board/... ./gic/... \
 			./guests/el1/... ./guests/ecu/... ./guests/attack/...; \
+		echo "$(TAMAGOENV) go vet -tags imx8mp (firmware for the i.MX 8M Plus EVK)"; \
+		$(TAMAGOENV) $(TAMAGO) vet -tags linkcpuinit,imx8mp -unsafeptr=false ./firmware/...; \
 	else \
 		echo "skipped: vet of the firmware for the target (no TamaGo compiler at $(TAMAGO_GO))"; \
 	fi
