@@ -70,8 +70,9 @@ vet:
 		echo "$(TAMAGOENV) go vet (firmware, for the target)"; \
 		$(TAMAGOENV) $(TAMAGO) vet -tags linkcpuinit -unsafeptr=false ./firmware/... ./driver/... ./mmu/... ./aarch64/... ./board/... ./gic/... \
 			./guests/el1/... ./guests/ecu/... ./guests/attack/...; \
-		echo "$(TAMAGOENV) go vet -tags imx8mp (firmware for the i.MX 8M Plus EVK)"; \
-		$(TAMAGOENV) $(TAMAGO) vet -tags linkcpuinit,imx8mp -unsafeptr=false ./firmware/...; \
+		echo "$(TAMAGOENV) go vet -tags imx8mp (firmware and guests for the i.MX 8M Plus EVK)"; \
+		$(TAMAGOENV) $(TAMAGO) vet -tags linkcpuinit,imx8mp -unsafeptr=false ./firmware/... \
+			./guests/el1/... ./guests/ecu/... ./guests/attack/...; \
 	else \
 		echo "skipped: vet of the firmware for the target (no TamaGo compiler at $(TAMAGO_GO))"; \
 	fi
@@ -119,7 +120,13 @@ $(GUESTS)/initramfs.cpio.gz: $(GUEST_APT)/debs/busybox.deb $(GUEST_APT)/debs/lin
 # RAM starts at the partition base (the program's board.go) and the text
 # 64 KiB above it; el1 keeps the guest's translation tables in between.
 # Always rebuilt: the Go build cache knows what changed.
+# For another BOARD they are built with its tag into build/guests/BOARD/
+# (make guest-elfs BOARD=imx8mp-evk).
+ifeq ($(BOARD),qemu-virt)
 GUEST_ELF_DIR     := $(BUILD)/guests
+else
+GUEST_ELF_DIR     := $(BUILD)/guests/$(BOARD)
+endif
 ECU_TEXT_START    := 0x70010000
 ATTACK_TEXT_START := 0x74020000
 
@@ -128,10 +135,10 @@ guest-elfs: $(GUEST_ELF_DIR)/ecu.elf $(GUEST_ELF_DIR)/attack.elf
 
 $(GUEST_ELF_DIR)/ecu.elf:
 	@mkdir -p $(dir $@)
-	$(TAMAGOENV) $(TAMAGO) build -trimpath -tags linkcpuinit \
+	$(TAMAGOENV) $(TAMAGO) build -trimpath -tags linkcpuinit,$(BOARD_TAGS) \
 		-ldflags "-T $(ECU_TEXT_START) -R 0x1000" -o $@ ./guests/ecu
 
 $(GUEST_ELF_DIR)/attack.elf:
 	@mkdir -p $(dir $@)
-	$(TAMAGOENV) $(TAMAGO) build -trimpath -tags linkcpuinit \
+	$(TAMAGOENV) $(TAMAGO) build -trimpath -tags linkcpuinit,$(BOARD_TAGS) \
 		-ldflags "-T $(ATTACK_TEXT_START) -R 0x1000" -o $@ ./guests/attack
