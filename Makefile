@@ -1,6 +1,7 @@
 # Tamavisor. A newcomer needs two commands:
 #   make qemu   build the hypervisor, the demo's guests and its image from
-#               configs/qemu-virt.yaml, and boot it under QEMU (Ctrl-A X quits)
+#               configs/qemu-virt.yaml, and boot it under QEMU (Ctrl-A X quits);
+#               make qemu BOARD=imx8mp-evk does the same for the i.MX 8M Plus EVK
 #   make test   run every test; QEMU tests run when the TamaGo compiler is there
 
 SHELL     := /bin/bash
@@ -20,12 +21,17 @@ TAMAGO_GO := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/tamago-go/tamago-go$(TAMAGO_
 # that name). The build tag selects firmware/hv/platform_<board>.go: its
 # console driver, GIC, memory layout, CPUs and interrupts.
 BOARD     ?= qemu-virt
+# CONFIG is the system make qemu and make image build: the demo on
+# qemu-virt; on imx8mp-evk configs/imx8mp-evk.yaml, or while there is none
+# the ECU and the attacker alone.
 ifeq ($(BOARD),qemu-virt)
 BOARD_TAGS :=
 FIRMWARE  ?= $(BUILD)/tamavisor.elf
+CONFIG    ?= configs/qemu-virt.yaml
 else ifeq ($(BOARD),imx8mp-evk)
 BOARD_TAGS := imx8mp
 FIRMWARE  ?= $(BUILD)/tamavisor-imx8mp-evk.elf
+CONFIG    ?= $(firstword $(wildcard configs/imx8mp-evk.yaml) configs/imx8mp-evk-ecu-attack.yaml)
 else
 $(error BOARD=$(BOARD): unknown board; use BOARD=qemu-virt or BOARD=imx8mp-evk)
 endif
@@ -34,7 +40,7 @@ endif
 TEXT_START := 0x40210000
 FIRMWARE_TAGS ?=
 
-.PHONY: all firmware qemu test test-guests vet bench deps clean
+.PHONY: all firmware qemu image test test-guests vet bench deps clean
 
 all: firmware
 
@@ -44,7 +50,13 @@ firmware:
 		-ldflags "-T $(TEXT_START) -R 0x1000" -o $(FIRMWARE) ./firmware
 
 qemu: deps firmware guests
-	$(GO) run ./cmd/tamavisor run -hypervisor $(FIRMWARE) configs/qemu-virt.yaml
+	$(GO) run ./cmd/tamavisor run -hypervisor $(FIRMWARE) $(CONFIG)
+
+# make image: CONFIG's bootable image in build/BOARD.elf (QEMU -kernel on
+# qemu-virt, U-Boot bootelf) and build/BOARD.Image, the same as an arm64
+# Image (QEMU -kernel on imx8mp-evk, U-Boot booti).
+image: firmware guests
+	$(GO) run ./cmd/tamavisor build -hypervisor $(FIRMWARE) -o $(BUILD)/$(BOARD).elf -image $(BUILD)/$(BOARD).Image $(CONFIG)
 
 test: deps vet test-guests
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v '/tests$$')
