@@ -1,6 +1,7 @@
 # Tamavisor. A newcomer needs two commands:
 #   make qemu   build the hypervisor, the demo's guests and its image from
-#               configs/qemu-virt.yaml, and boot it under QEMU (Ctrl-A X quits)
+#               configs/qemu-virt.yaml, and boot it under QEMU (Ctrl-A X quits);
+#               make qemu BOARD=imx8mp-evk does the same for the i.MX 8M Plus EVK
 #   make test   run every test; QEMU tests run when the TamaGo compiler is there
 
 SHELL     := /bin/bash
@@ -15,23 +16,47 @@ TAMAGO    ?= $(shell $(GO) tool -n github.com/usbarmory/tamago/cmd/tamago)
 TAMAGOENV := GOOS=tamago GOARCH=arm64 GOOSPKG=github.com/usbarmory/tamago
 TAMAGO_VERSION := $(patsubst v%,%,$(shell $(GO) list -m -f '{{.Version}}' github.com/usbarmory/tamago))
 TAMAGO_GO := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/tamago-go/tamago-go$(TAMAGO_VERSION)/bin/go
-# Link address of the hypervisor image: board/qemuvirt TextStart (a test
-# checks that the two agree).
+# The board the firmware is built for: qemu-virt (the default) or
+# imx8mp-evk (the NXP i.MX 8M Plus EVK, on the board or QEMU's machine of
+# that name). The build tag selects firmware/hv/platform_<board>.go: its
+# console driver, GIC, memory layout, CPUs and interrupts.
+BOARD     ?= qemu-virt
+# CONFIG is the system make qemu and make image build: the demo on
+# qemu-virt; on imx8mp-evk configs/imx8mp-evk.yaml, or while there is none
+# the ECU and the attacker alone.
+ifeq ($(BOARD),qemu-virt)
+BOARD_TAGS :=
+FIRMWARE  ?= $(BUILD)/tamavisor.elf
+CONFIG    ?= configs/qemu-virt.yaml
+else ifeq ($(BOARD),imx8mp-evk)
+BOARD_TAGS := imx8mp
+FIRMWARE  ?= $(BUILD)/tamavisor-imx8mp-evk.elf
+CONFIG    ?= $(firstword $(wildcard configs/imx8mp-evk.yaml) configs/imx8mp-evk-ecu-attack.yaml)
+else
+$(error BOARD=$(BOARD): unknown board; use BOARD=qemu-virt or BOARD=imx8mp-evk)
+endif
+# Link address of the hypervisor image: board/qemuvirt and board/imx8mpevk
+# TextStart, the same on both (a test checks that they agree).
 TEXT_START := 0x40210000
 FIRMWARE_TAGS ?=
-FIRMWARE  ?= $(BUILD)/tamavisor.elf
 
-.PHONY: all firmware qemu test test-guests vet bench deps clean
+.PHONY: all firmware qemu image test test-guests vet bench deps clean
 
 all: firmware
 
 firmware:
 	@mkdir -p $(dir $(FIRMWARE))
-	$(TAMAGOENV) $(TAMAGO) build -trimpath -tags linkcpuinit,$(FIRMWARE_TAGS) \
+	$(TAMAGOENV) $(TAMAGO) build -trimpath -tags linkcpuinit,$(BOARD_TAGS),$(FIRMWARE_TAGS) \
 		-ldflags "-T $(TEXT_START) -R 0x1000" -o $(FIRMWARE) ./firmware
 
 qemu: deps firmware guests
-	$(GO) run ./cmd/tamavisor run -hypervisor $(FIRMWARE) configs/qemu-virt.yaml
+	$(GO) run ./cmd/tamavisor run -hypervisor $(FIRMWARE) $(CONFIG)
+
+# make image: CONFIG's bootable image in build/BOARD.elf (QEMU -kernel on
+# qemu-virt, U-Boot bootelf) and build/BOARD.Image, the same as an arm64
+# Image (QEMU -kernel on imx8mp-evk, U-Boot booti).
+image: firmware guests
+	$(GO) run ./cmd/tamavisor build -hypervisor $(FIRMWARE) -o $(BUILD)/$(BOARD).elf -image $(BUILD)/$(BOARD).Image $(CONFIG)
 
 test: deps vet test-guests
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v '/tests$$')
@@ -56,6 +81,9 @@ vet:
 	@if [ -x "$(TAMAGO_GO)" ]; then \
 		echo "$(TAMAGOENV) go vet (firmware, for the target)"; \
 		$(TAMAGOENV) $(TAMAGO) vet -tags linkcpuinit -unsafeptr=false ./firmware/... ./driver/... ./mmu/... ./aarch64/... ./board/... ./gic/... \
+			./guests/el1/... ./guests/ecu/... ./guests/attack/...; \
+		echo "$(TAMAGOENV) go vet -tags imx8mp (firmware and guests for the i.MX 8M Plus EVK)"; \
+		$(TAMAGOENV) $(TAMAGO) vet -tags linkcpuinit,imx8mp -unsafeptr=false ./firmware/... \
 			./guests/el1/... ./guests/ecu/... ./guests/attack/...; \
 	else \
 		echo "skipped: vet of the firmware for the target (no TamaGo compiler at $(TAMAGO_GO))"; \
@@ -127,7 +155,13 @@ $(GUESTS)/initramfs-generic.cpio.gz: $(GUEST_APT)/debs/busybox.deb $(GUEST_APT)/
 # RAM starts at the partition base (the program's board.go) and the text
 # 64 KiB above it; el1 keeps the guest's translation tables in between.
 # Always rebuilt: the Go build cache knows what changed.
+# For another BOARD they are built with its tag into build/guests/BOARD/
+# (make guest-elfs BOARD=imx8mp-evk).
+ifeq ($(BOARD),qemu-virt)
 GUEST_ELF_DIR     := $(BUILD)/guests
+else
+GUEST_ELF_DIR     := $(BUILD)/guests/$(BOARD)
+endif
 ECU_TEXT_START    := 0x70010000
 ATTACK_TEXT_START := 0x74020000
 
@@ -136,10 +170,10 @@ guest-elfs: $(GUEST_ELF_DIR)/ecu.elf $(GUEST_ELF_DIR)/attack.elf
 
 $(GUEST_ELF_DIR)/ecu.elf:
 	@mkdir -p $(dir $@)
-	$(TAMAGOENV) $(TAMAGO) build -trimpath -tags linkcpuinit \
+	$(TAMAGOENV) $(TAMAGO) build -trimpath -tags linkcpuinit,$(BOARD_TAGS) \
 		-ldflags "-T $(ECU_TEXT_START) -R 0x1000" -o $@ ./guests/ecu
 
 $(GUEST_ELF_DIR)/attack.elf:
 	@mkdir -p $(dir $@)
-	$(TAMAGOENV) $(TAMAGO) build -trimpath -tags linkcpuinit \
+	$(TAMAGOENV) $(TAMAGO) build -trimpath -tags linkcpuinit,$(BOARD_TAGS) \
 		-ldflags "-T $(ATTACK_TEXT_START) -R 0x1000" -o $@ ./guests/attack

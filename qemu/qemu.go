@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -30,6 +31,17 @@ type Profile struct {
 	// Machine is the emulator's command line without image, console and
 	// monitor options.
 	Machine []string
+	// ConsoleSerial is the index of the board's console among the
+	// machine's serial ports, which -serial options attach in order:
+	// the ports before it go to null.
+	ConsoleSerial int
+	// Arm64Image says the machine enters an ELF given with -kernel at an
+	// exception level the hypervisor cannot run at: Options.Image must be
+	// an arm64 Image (tamavisor build -image), which QEMU enters at EL2.
+	Arm64Image bool
+	// DeviceTree, if set, returns the device tree QEMU passes with
+	// -dtb (for machines that generate none).
+	DeviceTree func() ([]byte, error)
 }
 
 var profiles = map[string]Profile{
@@ -51,6 +63,19 @@ var profiles = map[string]Profile{
 			"-device", "edu,addr=2,dma_mask=0xffffffffff",
 			"-device", "virtio-rng-pci,addr=3,disable-legacy=on,iommu_platform=on",
 		},
+	},
+	// The NXP i.MX 8M Plus EVK that board/imx8mpevk describes: four
+	// Cortex-A53 cores, GICv3, no SMMU, RAM from 0x40000000 (-m 6G is
+	// the EVK's two 3 GiB banks, which QEMU maps as one range). QEMU
+	// enters an ELF at EL3 here, but an arm64 Image at EL2 with PSCI
+	// over SMC, as U-Boot's booti does after TF-A on the board. The
+	// console is UART2, the machine's second serial port.
+	"imx8mp-evk": {
+		Board:         "imx8mp-evk",
+		Machine:       []string{"-M", "imx8mp-evk", "-smp", "4", "-m", "6G"},
+		ConsoleSerial: 1,
+		Arm64Image:    true,
+		DeviceTree:    imx8mpDeviceTree,
 	},
 	// The same machine without EL2: QEMU enters an ELF at EL1, where a
 	// guest runs natively (its baseline, and its own boot checked
@@ -75,7 +100,8 @@ func ProfileFor(board string) (Profile, error) {
 
 // Options control one run.
 type Options struct {
-	// Image is the ELF file QEMU loads with -kernel.
+	// Image is the file QEMU loads with -kernel: the ELF, or for a
+	// profile with Arm64Image the arm64 Image.
 	Image string
 	// Interactive connects the terminal: the console and QEMU's monitor
 	// share standard input and output, Ctrl-A X quits. Expectations and
@@ -100,6 +126,9 @@ type Options struct {
 	// LoadArgs, if set, load Image in place of -kernel: for a test's own
 	// loader stage, which QEMU starts instead of the image.
 	LoadArgs []string
+	// DTB is the device tree file passed with -dtb; Run writes the
+	// profile's DeviceTree there when it is empty.
+	DTB string
 }
 
 // Reply is text typed into the console once an expectation matched.
@@ -145,15 +174,29 @@ func LookPath() (string, error) {
 // Command returns the emulator's arguments for a run.
 func (p Profile) Command(o Options) []string {
 	args := append([]string{}, p.Machine...)
+	console := "stdio"
 	if o.Interactive {
 		args = append(args, "-nographic")
+		console = "mon:stdio" // Ctrl-A X quits, as with -nographic's own
 	} else {
-		args = append(args, "-display", "none", "-monitor", "none", "-serial", "stdio")
+		args = append(args, "-display", "none", "-monitor", "none")
+	}
+	if o.Interactive && p.ConsoleSerial == 0 {
+		// -nographic's default: the first serial port and the monitor
+		// on standard input and output.
+	} else {
+		for range p.ConsoleSerial {
+			args = append(args, "-serial", "null")
+		}
+		args = append(args, "-serial", console)
 	}
 	if o.LoadArgs != nil {
 		args = append(args, o.LoadArgs...)
 	} else {
 		args = append(args, "-kernel", o.Image)
+	}
+	if o.DTB != "" {
+		args = append(args, "-dtb", o.DTB)
 	}
 	return append(args, o.ExtraArgs...)
 }
@@ -168,6 +211,21 @@ var ErrTimeout = errors.New("timed out")
 func Run(ctx context.Context, binary string, p Profile, o Options) (*Result, error) {
 	if _, err := os.Stat(o.Image); err != nil {
 		return nil, fmt.Errorf("image: %w", err)
+	}
+	if o.DTB == "" && p.DeviceTree != nil {
+		dtb, err := p.DeviceTree()
+		if err != nil {
+			return nil, fmt.Errorf("the %s device tree: %w", p.Board, err)
+		}
+		dir, err := os.MkdirTemp("", "tamavisor-qemu-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		o.DTB = filepath.Join(dir, p.Board+".dtb")
+		if err := os.WriteFile(o.DTB, dtb, 0o644); err != nil {
+			return nil, err
+		}
 	}
 	if o.Timeout > 0 {
 		var cancel context.CancelFunc

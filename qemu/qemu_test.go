@@ -50,6 +50,16 @@ func TestProfileCommandLine(t *testing.T) {
 		"-device edu,addr=2,dma_mask=0xffffffffff -device virtio-rng-pci,addr=3,disable-legacy=on,iommu_platform=on "+
 		"-display none -monitor none -serial stdio -device loader,file=x.elf",
 		strings.Join(p.Command(Options{Image: "x.elf", LoadArgs: []string{"-device", "loader,file=x.elf"}}), " "))
+
+	// imx8mp-evk: the console is UART2, the second serial port; the
+	// image an arm64 Image.
+	p, err = ProfileFor("imx8mp-evk")
+	require.NoError(t, err)
+	assert.True(t, p.Arm64Image)
+	assert.Equal(t, "-M imx8mp-evk -smp 4 -m 6G -display none -monitor none -serial null -serial stdio -kernel x.Image",
+		strings.Join(p.Command(Options{Image: "x.Image"}), " "))
+	assert.Equal(t, "-M imx8mp-evk -smp 4 -m 6G -nographic -serial null -serial mon:stdio -kernel x.Image",
+		strings.Join(p.Command(Options{Image: "x.Image", Interactive: true}), " "))
 	_, err = ProfileFor("no-such-board")
 	assert.ErrorContains(t, err, `no QEMU machine profile for board "no-such-board"`)
 }

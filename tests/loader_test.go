@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tamavisor/tamavisor/board/qemuvirt"
+	"github.com/tamavisor/tamavisor/image"
 	"github.com/tamavisor/tamavisor/mmu"
 	"github.com/tamavisor/tamavisor/qemu"
 )
@@ -21,11 +22,11 @@ import (
 // memory through the cache. QEMU starts it in place of the image; it
 // jumps to the image's entry.
 //
-// It is a raw binary: a page of code, then its level-1 table.
+// It is a raw binary: a page of code, then its level-1 table in the
+// next page.
 const (
-	loaderBase  = 0x47f0_0000 // hypervisor memory no boot step uses: after the boot map's page
-	loaderTable = loaderBase + mmu.PageSize
-	loaderSize  = 2 * mmu.PageSize
+	loaderBase = 0x47f0_0000 // hypervisor memory no boot step uses: after the boot map's page
+	loaderSize = 2 * mmu.PageSize
 )
 
 // AArch64 encodings (DDI 0487 C6.2) of the few instructions the stage uses.
@@ -39,6 +40,9 @@ const (
 	insnMSRSCTLR   = 0xd51c1000 // msr sctlr_el2, x0
 	insnSTRX2X3    = 0xf9000062 // str x2, [x3]
 	insnBRX1       = 0xd61f0020 // br x1
+	insnMovX9X0    = 0xaa0003e9 // mov x9, x0: the device tree's address, kept for the image
+	insnMovX0X9    = 0xaa0903e0 // mov x0, x9
+	insnNOP        = 0xd503201f // nop
 	sctlrCachesOn  = mmu.SCTLREL2Boot
 	loaderScribble = 0x4000_0000 // the hypervisor's shared region, which it zeroes at boot
 )
@@ -52,16 +56,30 @@ func movImm64(rd uint32, v uint64) []uint32 {
 	return out
 }
 
-// cachesOnLoader returns the stage for an image entered at entry.
+// cachesOnLoader returns the stage for an image entered at entry, on
+// qemu-virt.
 func cachesOnLoader(entry uint64) []byte {
+	return cachesOnStage(loaderBase, entry, qemuvirt.RAMBase, qemuvirt.RAMBase+qemuvirt.RAMSize, false)
+}
+
+// cachesOnStage returns the stage linked at base, mapping RAM from ramStart
+// to ramEnd, for an image entered at entry with x0 as the stage got it (the
+// device tree's address). As an arm64 Image (asImage) it starts with the
+// boot protocol's header, so that QEMU's -kernel enters it at EL2 as it
+// would the hypervisor's own Image; its code follows the header.
+func cachesOnStage(base, entry, ramStart, ramEnd uint64, asImage bool) []byte {
 	var code []uint32
+	if asImage {
+		code = append(code, make([]uint32, image.Arm64HeaderSize/4)...)
+	}
+	code = append(code, insnMovX9X0)
 	msr := func(v uint64, insn uint32) {
 		code = append(code, movImm64(0, v)...)
 		code = append(code, insn)
 	}
 	msr(mmu.MAIR, insnMSRMAIR)
 	msr(mmu.BootTCREL2, insnMSRTCR)
-	msr(loaderTable, insnMSRTTBR0)
+	msr(base+mmu.PageSize, insnMSRTTBR0)
 	code = append(code, insnISB, insnTLBIALLE2, insnDSBSY, insnISB)
 	msr(sctlrCachesOn, insnMSRSCTLR)
 	code = append(code, insnISB)
@@ -71,13 +89,23 @@ func cachesOnLoader(entry uint64) []byte {
 	code = append(code, movImm64(3, loaderScribble)...)
 	code = append(code, insnSTRX2X3)
 	code = append(code, movImm64(1, entry)...)
-	code = append(code, insnBRX1)
+	code = append(code, insnMovX0X9, insnBRX1)
 
 	out := make([]byte, loaderSize)
 	for i, w := range code {
 		binary.LittleEndian.PutUint32(out[4*i:], w)
 	}
-	table := mmu.BootMap(mmu.EL2Stage1, qemuvirt.RAMBase, qemuvirt.RAMBase+qemuvirt.RAMSize)
+	if asImage {
+		// code0 branches over the header; text_offset from the base of
+		// RAM places the stage at base.
+		binary.LittleEndian.PutUint32(out[image.Arm64Code0Offset:], 0x1400_0000|image.Arm64HeaderSize/4)
+		binary.LittleEndian.PutUint32(out[image.Arm64Code1Offset:], insnNOP)
+		binary.LittleEndian.PutUint64(out[image.Arm64TextOffsetOffset:], base-ramStart)
+		binary.LittleEndian.PutUint64(out[image.Arm64ImageSizeOffset:], loaderSize)
+		binary.LittleEndian.PutUint64(out[image.Arm64FlagsOffset:], image.Arm64FlagsLE4KBase)
+		copy(out[image.Arm64MagicOffset:], image.Arm64Magic)
+	}
+	table := mmu.BootMap(mmu.EL2Stage1, ramStart, ramEnd)
 	for i, e := range table {
 		binary.LittleEndian.PutUint64(out[mmu.PageSize+8*i:], e)
 	}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
@@ -28,16 +30,19 @@ func buildCommand(args []string, stdout, stderr io.Writer) int {
 	flags.SetOutput(stderr)
 	output := flags.String("o", "", "the image to write (required)")
 	hypervisor := flags.String("hypervisor", defaultHypervisor, "the hypervisor firmware, as built by make firmware")
+	arm64Image := flags.String("image", "", "also write the image as an arm64 Image to this file, for QEMU's -kernel on machines that enter an ELF at EL3 and for U-Boot's booti")
 	var sign signing
 	flags.StringVar(&sign.secretKey, "sign", "", "sign the partition table with this minisign secret key (tamavisor keygen, or minisign -G)")
 	flags.StringVar(&sign.trust, "trust", "", "compile this minisign public key into the firmware: it then boots only tables that key signed")
 	flags.StringVar(&sign.comment, "comment", "", "the signature's trusted comment (default: a timestamp and the config's name)")
 	sign.password = passwordFromTerminal(os.Stdin, stderr)
 	flags.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tamavisor build CONFIG -o IMAGE [-hypervisor FILE] [-sign KEY] [-trust KEY.pub]")
+		fmt.Fprintln(stderr, "usage: tamavisor build CONFIG -o IMAGE [-image FILE] [-hypervisor FILE] [-sign KEY] [-trust KEY.pub]")
 		fmt.Fprintln(stderr, "\nValidates CONFIG, compiles it into a partition table with a device tree per")
 		fmt.Fprintln(stderr, "guest, and writes one ELF image holding the hypervisor, the table and every guest")
-		fmt.Fprintln(stderr, "image. QEMU loads it with -kernel, U-Boot with bootelf.")
+		fmt.Fprintln(stderr, "image. QEMU loads it with -kernel on qemu-virt, U-Boot with bootelf. With -image,")
+		fmt.Fprintln(stderr, "the same as an arm64 Image (Linux boot protocol), which QEMU's -kernel and U-Boot's")
+		fmt.Fprintln(stderr, "booti enter at EL2 on every board (imx8mp-evk: QEMU enters an ELF at EL3).")
 		fmt.Fprintln(stderr)
 		flags.PrintDefaults()
 	}
@@ -63,13 +68,52 @@ func buildCommand(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintf(stdout, "%s: %s\n", *output, b.summary)
+	if *arm64Image != "" {
+		img, err := image.Arm64Image(b.image, b.ramBase)
+		if err == nil {
+			err = writeSparse(*arm64Image, img)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "tamavisor build: arm64 Image %s: %v\n", *arm64Image, err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "%s: the same as an arm64 Image, %s from %#x\n", *arm64Image, partition.FormatSize(uint64(len(img))), b.ramBase+binary.LittleEndian.Uint64(img[image.Arm64TextOffsetOffset:]))
+	}
 	return 0
+}
+
+// writeSparse writes b to path, leaving holes where whole 64 KiB blocks
+// are zero: an arm64 Image spans the hypervisor's memory up to its
+// payload, mostly zeros.
+func writeSparse(path string, b []byte) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	const block = 64 << 10
+	zero := make([]byte, block)
+	for off := 0; off < len(b); off += block {
+		chunk := b[off:min(off+block, len(b))]
+		if bytes.Equal(chunk, zero[:len(chunk)]) {
+			continue
+		}
+		if _, err := f.WriteAt(chunk, int64(off)); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	if err := f.Truncate(int64(len(b))); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // built is an image and what it is for.
 type built struct {
 	image    []byte
 	board    string
+	ramBase  uint64 // the base of the board's first RAM bank
 	summary  string // what the image holds, in words
 	warnings partition.ErrorList
 }
@@ -114,5 +158,5 @@ func buildImage(configPath, hypervisorPath string, sign signing) (*built, error)
 	if sign.trust != "" {
 		summary += ", firmware trusts " + sign.trust
 	}
-	return &built{image: img, board: cfg.Board.Name, summary: summary, warnings: cfg.Warnings}, nil
+	return &built{image: img, board: cfg.Board.Name, ramBase: cfg.Board.RAM[0].Base, summary: summary, warnings: cfg.Warnings}, nil
 }

@@ -53,6 +53,39 @@ func TestBuildDemoConfig(t *testing.T) {
 	}
 }
 
+// TestBuildArm64Image writes the image as an arm64 Image as well: the same
+// memory as the ELF loads, from the RAM base plus text_offset.
+func TestBuildArm64Image(t *testing.T) {
+	hypervisor, err := filepath.Abs("../../image/testdata/hypervisor.elf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	demoFixture(t)
+	var stdout, stderr bytes.Buffer
+	status := dispatch([]string{"build", "configs/qemu-virt.yaml", "-o", "demo.elf", "-image", "demo.Image", "-hypervisor", hypervisor}, &stdout, &stderr)
+	if status != 0 {
+		t.Fatalf("exit status %d; stderr:\n%s", status, stderr.String())
+	}
+	elfBytes, err := os.ReadFile("demo.elf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := image.Arm64Image(elfBytes, qemuvirt.RAMBase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile("demo.Image")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("demo.Image (%d bytes) is not the image as an arm64 Image (%d bytes)", len(got), len(want))
+	}
+	if !strings.Contains(stdout.String(), "demo.Image: the same as an arm64 Image, ") || !strings.HasSuffix(stdout.String(), " from 0x4020f000\n") {
+		t.Errorf("stdout %q", stdout.String())
+	}
+}
+
 func TestBuildErrors(t *testing.T) {
 	demoFixture(t)
 	for _, tc := range []struct {

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"regexp"
 
+	"github.com/tamavisor/tamavisor/board"
+	"github.com/tamavisor/tamavisor/image"
 	"github.com/tamavisor/tamavisor/qemu"
 )
 
@@ -67,6 +69,12 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	image := rest[0]
+	dir, err := os.MkdirTemp("", "tamavisor-run-")
+	if err != nil {
+		fmt.Fprintf(stderr, "tamavisor run: %v\n", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
 	if !isELF(image) {
 		// A config: build its image into a temporary file.
 		b, err := buildImage(image, *hypervisor, signing{})
@@ -75,12 +83,6 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		printWarnings(stderr, b.warnings)
-		dir, err := os.MkdirTemp("", "tamavisor-run-")
-		if err != nil {
-			fmt.Fprintf(stderr, "tamavisor run: %v\n", err)
-			return 1
-		}
-		defer os.RemoveAll(dir)
 		*board = b.board
 		image = filepath.Join(dir, "image.elf")
 		if err := os.WriteFile(image, b.image, 0o644); err != nil {
@@ -93,6 +95,14 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "tamavisor run: %v\n", err)
 		return 1
+	}
+	if profile.Arm64Image {
+		// QEMU enters an ELF at EL3 on this machine: boot the same
+		// image as an arm64 Image, which it enters at EL2.
+		if image, err = toArm64Image(image, *board, dir); err != nil {
+			fmt.Fprintf(stderr, "tamavisor run: %v\n", err)
+			return 1
+		}
 	}
 	binary, err := qemu.LookPath()
 	if err != nil {
@@ -117,6 +127,25 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tamavisor run: all %d expectations met\n", n)
 	}
 	return 0
+}
+
+// toArm64Image writes the ELF image at path as an arm64 Image for board
+// into dir and returns the Image's path.
+func toArm64Image(path, boardName, dir string) (string, error) {
+	b, err := board.Lookup(boardName)
+	if err != nil {
+		return "", err
+	}
+	elfBytes, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	img, err := image.Arm64Image(elfBytes, b.RAM[0].Base)
+	if err != nil {
+		return "", fmt.Errorf("%s as an arm64 Image: %w", path, err)
+	}
+	out := filepath.Join(dir, "Image")
+	return out, writeSparse(out, img)
 }
 
 // isELF reports whether path starts like an ELF file; anything else is

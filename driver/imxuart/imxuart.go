@@ -228,6 +228,16 @@ func (u *UART) Tx(c byte) {
 	mmio.Write32(u.Base+UTXD, uint32(c))
 }
 
+// TryTx sends c if the transmit FIFO has room, without waiting, and
+// reports whether it did: the console's writer never waits for the UART.
+func (u *UART) TryTx(c byte) bool {
+	if mmio.Read32(u.Base+UTS)&UTSTXFULL != 0 {
+		return false
+	}
+	mmio.Write32(u.Base+UTXD, uint32(c))
+	return true
+}
+
 // Rx returns the next received byte, or false when none is waiting.
 // Characters received with a framing or parity error, and breaks, are
 // dropped: they are line noise, not keys. A character that only reports

@@ -105,6 +105,19 @@ func TestTxWaitsForRoomInTheFIFO(t *testing.T) {
 	assert.Equal(t, "ok", string(m.sent))
 }
 
+// TryTx never waits: it refuses while the FIFO is full, and sends once
+// there is room.
+func TestTryTxRefusesWhileTheFIFOIsFull(t *testing.T) {
+	m := newModel()
+	m.txFullFor = 2
+	defer mmio.SetBus(m)()
+	u := UART{Base: base}
+	assert.False(t, u.TryTx('n'))
+	assert.False(t, u.TryTx('n'))
+	assert.True(t, u.TryTx('y'))
+	assert.Equal(t, "y", string(m.sent))
+}
+
 func TestRx(t *testing.T) {
 	m := newModel()
 	m.rx = []uint32{

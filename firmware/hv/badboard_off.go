@@ -2,7 +2,5 @@
 
 package hv
 
-import "github.com/tamavisor/tamavisor/board/qemuvirt"
-
 // uartMapBase is where the console UART is mapped.
-const uartMapBase = qemuvirt.UART0Base
+const uartMapBase = uartBase

@@ -2,9 +2,7 @@
 
 package hv
 
-import "github.com/tamavisor/tamavisor/board/qemuvirt"
-
 // In images built with -tags badboard for the tests, the board description
 // claims the console UART inside the hypervisor's shared region: the
 // layout builder must refuse it by name and the boot must stop.
-const uartMapBase = qemuvirt.HypervisorBase + 0x10_0000
+const uartMapBase = sharedBase + 0x10_0000

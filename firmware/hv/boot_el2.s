@@ -91,9 +91,56 @@ bootStore:
 	B	_rt0_tamago_start(SB)
 
 wrongEL:
-	// Not at EL2: nothing Tamavisor can do safely. Stay parked.
+	// Not at EL2: QEMU enters an ELF at EL3 on machines with EL3
+	// firmware of their own (imx8mp-evk), and at EL1 without
+	// virtualization. Nothing Tamavisor can do safely there, and at EL3
+	// no PSCI would start the other cores: say so on the console and
+	// stay parked. The UART's transmitter is enabled first (after reset
+	// it is off), its rate left as it is.
+	MOVD	$const_earlyUARTEnable1, R0
+	MOVWU	(R0), R1
+	ORR	$const_earlyUARTEnable1Bits, R1, R1
+	MOVW	R1, (R0)
+	MOVD	$const_earlyUARTEnable2, R0
+	MOVWU	(R0), R1
+	ORR	$const_earlyUARTEnable2Bits, R1, R1
+	MOVW	R1, (R0)
+	MOVD	$wrongELMessage<>(SB), R4
+	MOVD	$const_earlyUARTData, R2
+	MOVD	$const_earlyUARTStatus, R3
+wrongELChar:
+	MOVBU.P	1(R4), R5
+	CBZ	R5, wrongELParked
+	MOVD	$(1<<20), R6		// bounded: a dead UART must not matter
+wrongELFull:
+	MOVWU	(R3), R7
+	TST	$const_earlyUARTFull, R7
+	BEQ	wrongELSend
+	SUBS	$1, R6, R6
+	BNE	wrongELFull
+wrongELSend:
+	MOVW	R5, (R2)
+	B	wrongELChar
+wrongELParked:
 	WFE
-	B	wrongEL
+	B	wrongELParked
+
+// The console line of an entry at the wrong exception level.
+DATA	wrongELMessage<>+0(SB)/8, $"tamaviso"
+DATA	wrongELMessage<>+8(SB)/8, $"r: not e"
+DATA	wrongELMessage<>+16(SB)/8, $"ntered a"
+DATA	wrongELMessage<>+24(SB)/8, $"t EL2; b"
+DATA	wrongELMessage<>+32(SB)/8, $"oot the "
+DATA	wrongELMessage<>+40(SB)/8, $"arm64 Im"
+DATA	wrongELMessage<>+48(SB)/8, $"age (QEM"
+DATA	wrongELMessage<>+56(SB)/8, $"U -kerne"
+DATA	wrongELMessage<>+64(SB)/8, $"l, U-Boo"
+DATA	wrongELMessage<>+72(SB)/8, $"t booti)"
+DATA	wrongELMessage<>+80(SB)/8, $", which "
+DATA	wrongELMessage<>+88(SB)/8, $"enters a"
+DATA	wrongELMessage<>+96(SB)/8, $"t EL2; h"
+DATA	wrongELMessage<>+104(SB)/8, $"alting\r\n"
+GLOBL	wrongELMessage<>(SB), RODATA, $120	// NUL-terminated
 
 // invalidateBootTable<> invalidates the data cache lines of the page at R0
 // (DC IVAC by the smallest line size, CTR_EL0.DminLine). Uses R0-R3.

@@ -3,7 +3,6 @@
 package hv
 
 import (
-	"github.com/tamavisor/tamavisor/board/qemuvirt"
 	"github.com/tamavisor/tamavisor/firmware/vdev/doorbell"
 	"github.com/tamavisor/tamavisor/gic"
 	"github.com/tamavisor/tamavisor/gic/lr"
@@ -11,7 +10,7 @@ import (
 
 // doorbells is the guest-physical window of the partitions' doorbell
 // frames.
-var doorbells = qemuvirt.Board.Doorbells
+var doorbells = thisBoard.Doorbells
 
 // Channel doorbells are virtual: a member rings a channel by writing its
 // doorbell's ring line (package doorbell), and the hypervisor raises the

@@ -9,7 +9,6 @@ import (
 
 	"github.com/tamavisor/tamavisor/aarch64"
 	"github.com/tamavisor/tamavisor/board"
-	"github.com/tamavisor/tamavisor/board/qemuvirt"
 	"github.com/tamavisor/tamavisor/firmware/lifecycle"
 	"github.com/tamavisor/tamavisor/firmware/vdev"
 	vconsole "github.com/tamavisor/tamavisor/firmware/vdev/console"
@@ -179,7 +178,7 @@ func runPartition() {
 				return
 			}
 		}
-		if vc.vgic, err = vgic.FromTable(&sh.Partition[p].VGIC, qemuvirt.Board, v, p, thisCore, &vc); err != nil {
+		if vc.vgic, err = vgic.FromTable(&sh.Partition[p].VGIC, thisBoard, v, p, thisCore, &vc); err != nil {
 			vc.stop(err.Error())
 			return
 		}
@@ -477,17 +476,17 @@ func (vc *vcpu) emulate(e Exit) bool {
 	switch {
 	case vc.uart != nil && e.IPA >= uartRegion.Base && e.IPA-uartRegion.Base < virtualUARTSize:
 		dev, base = vc.uart, uartRegion.Base
-	case e.IPA >= qemuvirt.GICDBase && e.IPA-qemuvirt.GICDBase < vgic.DistributorSize:
-		dev, base = vc.vgic.Distributor(), qemuvirt.GICDBase
-	case e.IPA >= qemuvirt.GICRBase && e.IPA-qemuvirt.GICRBase < uint64(vc.vgic.VCPUs())*vgic.RedistributorFrameSize:
-		dev, base = vc.vgic.Redistributors(), qemuvirt.GICRBase
+	case e.IPA >= gicdBase && e.IPA-gicdBase < vgic.DistributorSize:
+		dev, base = vc.vgic.Distributor(), gicdBase
+	case e.IPA >= gicrBase && e.IPA-gicrBase < uint64(vc.vgic.VCPUs())*vgic.RedistributorFrameSize:
+		dev, base = vc.vgic.Redistributors(), gicrBase
 	case e.IPA >= doorbells.Base && e.IPA-doorbells.Base < uint64(vc.nDoorbells)*board.DoorbellFrameSize:
 		k := (e.IPA - doorbells.Base) / board.DoorbellFrameSize
 		dev, base = vc.doorbells[k].dev, doorbells.Base+k*board.DoorbellFrameSize
-	case vc.wdt != nil && e.IPA >= qemuvirt.WatchdogControlIPA && e.IPA-qemuvirt.WatchdogControlIPA < sbsawdt.FrameSize:
-		dev, base = vc.wdt.Control(), qemuvirt.WatchdogControlIPA
-	case vc.wdt != nil && e.IPA >= qemuvirt.WatchdogRefreshIPA && e.IPA-qemuvirt.WatchdogRefreshIPA < sbsawdt.FrameSize:
-		dev, base = vc.wdt.Refresh(), qemuvirt.WatchdogRefreshIPA
+	case vc.wdt != nil && e.IPA >= watchdogControlIPA && e.IPA-watchdogControlIPA < sbsawdt.FrameSize:
+		dev, base = vc.wdt.Control(), watchdogControlIPA
+	case vc.wdt != nil && e.IPA >= watchdogRefreshIPA && e.IPA-watchdogRefreshIPA < sbsawdt.FrameSize:
+		dev, base = vc.wdt.Refresh(), watchdogRefreshIPA
 	default:
 		return false
 	}
@@ -497,7 +496,7 @@ func (vc *vcpu) emulate(e Exit) bool {
 	if !ok {
 		return false
 	}
-	if vc.wdt != nil && a.Write && (base == qemuvirt.WatchdogControlIPA || base == qemuvirt.WatchdogRefreshIPA) {
+	if vc.wdt != nil && a.Write && (base == watchdogControlIPA || base == watchdogRefreshIPA) {
 		vc.armWatchdog()
 	}
 	if !a.Write {

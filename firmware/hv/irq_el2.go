@@ -7,7 +7,6 @@ import (
 	"sync/atomic"
 
 	"github.com/tamavisor/tamavisor/aarch64"
-	"github.com/tamavisor/tamavisor/board/qemuvirt"
 	"github.com/tamavisor/tamavisor/firmware/lifecycle"
 	"github.com/tamavisor/tamavisor/firmware/vdev/psci"
 	"github.com/tamavisor/tamavisor/gic"
@@ -19,7 +18,7 @@ import (
 // a partition there has virtual SGIs waiting in its mailbox.
 const doorbellSGI = 1
 
-var distributor = gic.DistributorOf(qemuvirt.Board.GIC)
+var distributor = gic.DistributorOf(thisBoard.GIC)
 
 // initDistributor brings up the GIC distributor, once, on the boot core
 // before the other cores start.
@@ -33,14 +32,14 @@ func initDistributor() error {
 // the guest's virtual and physical timers (which trap to EL2 and are
 // injected hardware-linked).
 func initCoreInterrupts() error {
-	r := gic.RedistributorOf(qemuvirt.Board.GIC, thisCore)
+	r := gic.RedistributorOf(thisBoard.GIC, thisCore)
 	if err := r.Init(readMPIDR()); err != nil {
 		return err
 	}
 	if err := gic.InitCPUInterface(); err != nil {
 		return err
 	}
-	for _, ppi := range []uint32{qemuvirt.MaintenanceIRQ, qemuvirt.VirtTimerIRQ, qemuvirt.PhysTimerIRQ, qemuvirt.HypTimerIRQ} {
+	for _, ppi := range []uint32{maintenanceIRQ, virtTimerIRQ, physTimerIRQ, hypTimerIRQ} {
 		if err := r.EnablePPI(ppi); err != nil {
 			return err
 		}
@@ -59,13 +58,13 @@ func (vc *vcpu) interrupt() lifecycle.Next {
 	}
 	gic.EndOfInterrupt(intid)
 	switch {
-	case intid == qemuvirt.HypTimerIRQ:
+	case intid == hypTimerIRQ:
 		// The watchdog's deadline: reprogrammed (or the timer
 		// stopped) before the level interrupt is deactivated.
 		next := vc.watchdogCheck()
 		gic.Deactivate(intid)
 		return next
-	case intid == qemuvirt.MaintenanceIRQ:
+	case intid == maintenanceIRQ:
 		vc.cpuif.Sync()
 		gic.Deactivate(intid)
 	case intid == doorbellSGI:
@@ -74,7 +73,7 @@ func (vc *vcpu) interrupt() lifecycle.Next {
 	case isSMMUInterrupt(intid):
 		smmuEvents()
 		gic.Deactivate(intid)
-	case intid == qemuvirt.VirtTimerIRQ || intid == qemuvirt.PhysTimerIRQ || intid >= gic.FirstSPI:
+	case intid == virtTimerIRQ || intid == physTimerIRQ || intid >= gic.FirstSPI:
 		if intid >= gic.FirstSPI && !vc.vgic.Owns(intid) {
 			atomic.AddUint64(&shared().Traps[thisCore].ForeignIRQ, 1)
 		}
@@ -219,7 +218,7 @@ func sleep() {
 		} else if intid >= gic.FirstSPI {
 			distributor.DisableSPI(intid)
 		}
-		if intid == qemuvirt.HypTimerIRQ {
+		if intid == hypTimerIRQ {
 			// The watchdog's deadline came while the vCPU was
 			// parked: its caller checks the watchdog.
 			stopHypTimer()
@@ -315,7 +314,7 @@ func (vc *vcpu) setWay(operand uint64) {
 
 // consoleSPI is the virtual console's interrupt in every partition with
 // one; the physical one behind the same INTID is the hypervisor's UART.
-const consoleSPI = qemuvirt.UART0IRQ
+const consoleSPI = uartIRQ
 
 // consoleInterrupt injects the virtual console's level interrupt while its
 // condition holds (received data, transmit ready, as the guest unmasked),

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tamavisor/tamavisor/board"
+	"github.com/tamavisor/tamavisor/board/imx8mpevk"
 	"github.com/tamavisor/tamavisor/board/qemuvirt"
 	"github.com/tamavisor/tamavisor/mmu"
 	"github.com/tamavisor/tamavisor/partition/table"
@@ -151,6 +152,9 @@ func TestMakefileLinkAddressMatchesBoard(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, uint64(qemuvirt.TextStart), linkAddress)
 	assert.Equal(t, uint64(qemuvirt.TextStart), qemuvirt.Board.Hypervisor.TextStart())
+	// One link address for both boards' firmware.
+	assert.Equal(t, uint64(imx8mpevk.TextStart), linkAddress)
+	assert.Equal(t, uint64(imx8mpevk.TextStart), imx8mpevk.Board.Hypervisor.TextStart())
 }
 
 func TestLayoutAllocatesNothing(t *testing.T) {

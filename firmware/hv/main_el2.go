@@ -54,6 +54,9 @@ func bootCoreMain() {
 	if entrySCTLR&(sctlrM|sctlrC) != 0 {
 		fmt.Printf("tamavisor: entered with the MMU or data cache on (SCTLR_EL2 %#x): caches written back, started as from reset\n", entrySCTLR)
 	}
+	if f := readCounterFrequency(); f != counterFrequency {
+		fmt.Printf("tamavisor: the generic counter runs at %d Hz (CNTFRQ_EL0), board %s says %d Hz; timing follows the counter\n", f, thisBoard.Name, counterFrequency)
+	}
 	printUp()
 	selfTest()
 	atomic.StoreUint32(&sh.Core[thisCore].State, CoreUp)
@@ -222,6 +225,9 @@ func secondaryMain() {
 	sh := shared()
 	atomic.StoreUint64(&sh.Core[thisCore].MPIDR, readMPIDR())
 	atomic.StoreUint64(&sh.Core[thisCore].SlotBase, hypervisor.Slot(thisCore).Base)
+	if f := readCounterFrequency(); f != counterFrequency {
+		fmt.Printf("tamavisor: the generic counter runs at %d Hz (CNTFRQ_EL0), board %s says %d Hz; timing follows the counter\n", f, thisBoard.Name, counterFrequency)
+	}
 	printUp()
 	selfTest()
 	atomic.StoreUint32(&sh.Core[thisCore].State, CoreUp)

@@ -7,7 +7,6 @@ import (
 	"unsafe"
 
 	"github.com/tamavisor/tamavisor/board"
-	"github.com/tamavisor/tamavisor/board/qemuvirt"
 	"github.com/tamavisor/tamavisor/partition/table"
 	"github.com/tamavisor/tamavisor/smmu"
 )
@@ -35,12 +34,6 @@ const (
 	smmuMemoryEnd     = smmuCommandsStart + (1<<smmuCommandsLog2)*16
 )
 
-// The SMMU's interrupts (qemu-virt: eventq, priq, cmdq-sync, gerror).
-const (
-	smmuEventIRQ  = qemuvirt.SMMUIRQBase
-	smmuGErrorIRQ = qemuvirt.SMMUIRQBase + 3
-)
-
 func init() {
 	if 1<<smmuMaxLog2 != table.MaxStreamIDs {
 		panic("hv: the SMMU's stream table does not hold the stream IDs the table check allows")
@@ -57,7 +50,7 @@ func smmuOf(log2 uint) smmu.SMMU {
 	streams := unsafe.Slice((*smmu.STE)(unsafe.Pointer(uintptr(base+smmuMemoryOffset))), 1<<log2)
 	commands := unsafe.Slice((*smmu.Command)(unsafe.Pointer(uintptr(base+smmuCommandsStart))), 1<<smmuCommandsLog2)
 	events := unsafe.Slice((*smmu.Event)(unsafe.Pointer(uintptr(base+smmuEventsStart))), 1<<smmuEventsLog2)
-	return smmu.Of(qemuvirt.Board.SMMU,
+	return smmu.Of(thisBoard.SMMU,
 		smmu.StreamTable{Entries: streams, PA: base + smmuMemoryOffset},
 		smmu.CommandQueue{Entries: commands, PA: base + smmuCommandsStart},
 		smmu.EventQueue{Entries: events, PA: base + smmuEventsStart})
@@ -85,8 +78,13 @@ func partitionStreams(v table.View, p int) []board.IDRange {
 
 // initSMMU programs the SMMU on the boot core, before the other cores
 // start: every stream aborts until its partition attaches it. It reports
-// whether partitions with stream IDs may start.
+// whether partitions with stream IDs may start. A board without an SMMU
+// has none to program, and its checked table gives no partition a stream
+// ID.
 func initSMMU(v table.View) bool {
+	if !hasSMMU {
+		return v.NumStreamIDRanges() == 0
+	}
 	sh := shared()
 	var parts []smmu.Partition
 	for p := 0; p < v.NumPartitions(); p++ {
@@ -274,4 +272,6 @@ func streamOwner(v table.View, sid uint32) (int, bool) {
 
 // isSMMUInterrupt reports whether intid is one of the SMMU's interrupts
 // the boot core takes.
-func isSMMUInterrupt(intid uint32) bool { return intid == smmuEventIRQ || intid == smmuGErrorIRQ }
+func isSMMUInterrupt(intid uint32) bool {
+	return hasSMMU && (intid == smmuEventIRQ || intid == smmuGErrorIRQ)
+}

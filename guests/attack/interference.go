@@ -6,7 +6,6 @@ import (
 	"errors"
 	"strconv"
 
-	"github.com/tamavisor/tamavisor/board/qemuvirt"
 	"github.com/tamavisor/tamavisor/driver/mmio"
 	"github.com/tamavisor/tamavisor/guests/el1"
 )
@@ -104,22 +103,14 @@ const (
 	spurious       = 1023
 )
 
-// PL061 GPIO registers: pin 0 interrupts on a low level, which it is.
-const (
-	gpioIS  = 0x404
-	gpioIEV = 0x40c
-	gpioIE  = 0x410
-	gpioIC  = 0x41c
-)
-
 // setupGIC turns on the distributor's groups and the CPU interface.
 func setupGIC() error {
-	for _, page := range []uint64{qemuvirt.GICDBase, qemuvirt.GICDBase + gicdIROUTER, qemuvirt.GICRBase, qemuvirt.GICRBase + gicrSGIBase} {
+	for _, page := range []uint64{gicdBase, gicdBase + gicdIROUTER, gicrBase, gicrBase + gicrSGIBase} {
 		if err := mapPage(page); err != nil {
 			return err
 		}
 	}
-	mmio.Write32(qemuvirt.GICDBase+gicdCTLR, 0x3)
+	mmio.Write32(gicdBase+gicdCTLR, 0x3)
 	if fault, faulted := el1.Try(enableGroup1); faulted {
 		return errors.New("the GIC's system register interface: " + fault.Error())
 	}
@@ -143,7 +134,7 @@ func waitFor(intid uint64, ms uint64) bool {
 	return false
 }
 
-// spiRoutingLine routes the partition's own SPI (the GPIO block's) to an
+// spiRoutingLine routes the partition's own SPI (its device's) to an
 // affinity that names none of its vCPUs, enables it and raises it: it
 // must not be delivered, nor reach another partition's core; routed back
 // to its own vCPU, it is.
@@ -152,30 +143,26 @@ func spiRoutingLine() string {
 	if err := setupGIC(); err != nil {
 		return line + "not attempted: " + err.Error()
 	}
-	if err := mapPage(qemuvirt.GPIOBase); err != nil {
+	if err := mapPage(ownSPIDevice); err != nil {
 		return line + "not attempted: " + err.Error()
 	}
-	const intid = qemuvirt.GPIOIRQ
+	const intid = ownSPI
 	bit := uint32(1) << (intid % 32)
 	word := uint64(intid/32) * 4
-	mmio.Write32(qemuvirt.GICDBase+gicdIGROUPR+word, mmio.Read32(qemuvirt.GICDBase+gicdIGROUPR+word)|bit)
-	setPriority(qemuvirt.GICDBase+gicdIPRIORITYR, intid, 0x80)
-	mmio.Write64(qemuvirt.GICDBase+gicdIROUTER+8*intid, 0xff) // Aff0 255: no vCPU
-	mmio.Write32(qemuvirt.GICDBase+gicdISENABLER+word, bit)
-	gpio := uint64(qemuvirt.GPIOBase)
-	mmio.Write32(gpio+gpioIEV, mmio.Read32(gpio+gpioIEV)&^1)
-	mmio.Write32(gpio+gpioIS, mmio.Read32(gpio+gpioIS)|1)
-	mmio.Write32(gpio+gpioIE, mmio.Read32(gpio+gpioIE)|1)
+	mmio.Write32(gicdBase+gicdIGROUPR+word, mmio.Read32(gicdBase+gicdIGROUPR+word)|bit)
+	setPriority(gicdBase+gicdIPRIORITYR, intid, 0x80)
+	mmio.Write64(gicdBase+gicdIROUTER+8*intid, 0xff) // Aff0 255: no vCPU
+	mmio.Write32(gicdBase+gicdISENABLER+word, bit)
+	raiseOwnSPI()
 	if waitFor(intid, 50) {
 		line += "delivered"
 	} else {
 		line += "not delivered"
 	}
-	mmio.Write64(qemuvirt.GICDBase+gicdIROUTER+8*intid, 0) // vCPU 0, itself
+	mmio.Write64(gicdBase+gicdIROUTER+8*intid, 0) // vCPU 0, itself
 	delivered := waitFor(intid, 5000)
-	mmio.Write32(gpio+gpioIE, mmio.Read32(gpio+gpioIE)&^1)
-	mmio.Write32(gpio+gpioIC, 1)
-	mmio.Write32(qemuvirt.GICDBase+gicdICENABLER+word, bit)
+	lowerOwnSPI()
+	mmio.Write32(gicdBase+gicdICENABLER+word, bit)
 	if delivered {
 		return line + "; routed to itself: delivered"
 	}
@@ -187,8 +174,8 @@ func spiRoutingLine() string {
 // period (no drift, none skipped), and reports the ticks taken and the
 // worst lateness of a tick in counter ticks.
 func physicalTimerTicks(n int, period uint64) (ticks int, worst uint64) {
-	const ppi = qemuvirt.PhysTimerIRQ
-	r := uint64(qemuvirt.GICRBase)
+	const ppi = physTimerIRQ
+	r := uint64(gicrBase)
 	mmio.Write32(r+gicrIGROUPR0, mmio.Read32(r+gicrIGROUPR0)|1<<ppi)
 	setPriority(r+gicrIPRIORITYR, ppi, 0x80)
 	mmio.Write32(r+gicrISENABLER0, 1<<ppi)

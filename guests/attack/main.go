@@ -17,7 +17,6 @@ import (
 
 	"github.com/tamavisor/tamavisor/aarch64"
 	"github.com/tamavisor/tamavisor/board"
-	"github.com/tamavisor/tamavisor/board/qemuvirt"
 	"github.com/tamavisor/tamavisor/driver/mmio"
 	"github.com/tamavisor/tamavisor/guests/attack/attempt"
 	"github.com/tamavisor/tamavisor/guests/el1"
@@ -39,7 +38,8 @@ const randomCalls = 16
 // scratch is the word of its own memory the attacker reads and writes.
 var scratch uint64
 
-// The rest of the system, as configs/qemu-virt.yaml lays it out.
+// The rest of the system, as configs/qemu-virt.yaml lays it out (and the
+// imx8mp-evk test config, the same way).
 const (
 	ecuBase = 0x7000_0000 // partition "ecu"
 	ecuSize = 64 << 20
@@ -47,8 +47,8 @@ const (
 	// hypervisorData is the hypervisor's own memory (shared region and
 	// per-core slots); hypervisorPayload is where its fixed memory ends
 	// and the partition table and guest images it loads begin.
-	hypervisorData    = qemuvirt.HypervisorBase
-	hypervisorPayload = qemuvirt.HypervisorBase + qemuvirt.HypervisorSize
+	hypervisorData    = hypervisorBase
+	hypervisorPayload = hypervisorBase + hypervisorSize
 
 	// psciSystemReset is PSCI's SYSTEM_RESET function ID (DEN 0022).
 	psciSystemReset = 0x8400_0009
@@ -63,12 +63,12 @@ func main() {
 		OwnMPIDR:    aarch64.MPIDR(el1.MPIDR()).Affinity(),
 		ParkedEntry: parkedAddress(),
 		OtherRAM:    board.Region{Base: ecuBase, Size: ecuSize},
-		OtherCore:   qemuvirt.MPIDR(ecuCore),
+		OtherCore:   mpidrOf(ecuCore),
 		Hypervisor:  []uint64{hypervisorData, hypervisorPayload},
-		GICD:        qemuvirt.GICDBase,
-		ForeignGICR: qemuvirt.GICRBase + qemuvirt.GICRStride,
-		SMMU:        qemuvirt.SMMUBase,
-		Unassigned:  qemuvirt.RTCBase,
+		GICD:        gicdBase,
+		ForeignGICR: gicrBase + gicrStride,
+		SMMU:        smmuBase,
+		Unassigned:  unassignedDevice,
 	}
 	for _, a := range attempt.Plan(target) {
 		if a.Map {

@@ -1,19 +1,7 @@
 package el1
 
 import (
-	"github.com/tamavisor/tamavisor/board/qemuvirt"
 	"github.com/tamavisor/tamavisor/mmu"
-)
-
-// The board the guests run on. The console is the PL011 Tamavisor
-// emulates for a partition with `console: virtual`, at the board UART's
-// address (DESIGN.md, "Guest-facing contract"); standalone under QEMU it is
-// the real one at the same address.
-const (
-	ConsoleUART = qemuvirt.UART0Base
-	// IPABits is the size of the guest's (intermediate) physical address
-	// space: the board's physical address size.
-	IPABits = qemuvirt.PhysAddrBits
 )
 
 // CPACR_EL1 (DDI 0487 D19.2 CPACR_EL1): FPEN, bits [21:20], 0b11 lets EL1 and EL0

@@ -95,8 +95,8 @@ type Target struct {
 	// Hypervisor lists addresses of the hypervisor's own memory.
 	Hypervisor []uint64
 	// GICD, SMMU and Unassigned are the interrupt controller's
-	// distributor, the SMMU's registers, and a device no partition was
-	// given.
+	// distributor, the SMMU's registers (0 on a board without one: no
+	// attempt), and a device no partition was given.
 	GICD, SMMU, Unassigned uint64
 	// ForeignGICR is a redistributor frame of a vCPU the partition does
 	// not have: another core's.
@@ -130,12 +130,15 @@ func Plan(t Target) []Attempt {
 			Attempt{Name: "read hypervisor memory at " + hex(addr), Kind: Read64, Address: addr, Map: true},
 			Attempt{Name: "write hypervisor memory at " + hex(addr), Kind: Write64, Address: addr, Value: Marker, Map: true})
 	}
-	return append(plan,
+	plan = append(plan,
 		// The distributor is the partition's own, virtual one: allowed.
 		Attempt{Name: "read own virtual GIC distributor at " + hex(t.GICD), Kind: Read32, Address: t.GICD, Map: true},
 		// A redistributor frame of a vCPU the partition does not have.
-		Attempt{Name: "read a foreign GIC redistributor at " + hex(t.ForeignGICR), Kind: Read32, Address: t.ForeignGICR, Map: true},
-		Attempt{Name: "read SMMU at " + hex(t.SMMU), Kind: Read32, Address: t.SMMU, Map: true},
+		Attempt{Name: "read a foreign GIC redistributor at " + hex(t.ForeignGICR), Kind: Read32, Address: t.ForeignGICR, Map: true})
+	if t.SMMU != 0 {
+		plan = append(plan, Attempt{Name: "read SMMU at " + hex(t.SMMU), Kind: Read32, Address: t.SMMU, Map: true})
+	}
+	return append(plan,
 		Attempt{Name: "read unassigned device at " + hex(t.Unassigned), Kind: Read32, Address: t.Unassigned, Map: true},
 		Attempt{Name: "PSCI CPU_ON another partition's core " + hex(t.OtherCore), Kind: HVC, PSCI: true,
 			Function: aarch64.PSCICPUOn64, Args: [3]uint64{t.OtherCore, t.ParkedEntry, 0}},

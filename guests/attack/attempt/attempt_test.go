@@ -22,6 +22,32 @@ var qemuVirt = Target{
 	Unassigned:  0x0901_0000,
 }
 
+// A board without an SMMU: no attempt at its registers, the rest as on
+// qemu-virt.
+func TestPlanWithoutSMMU(t *testing.T) {
+	withSMMU := Plan(qemuVirt)
+	target := qemuVirt
+	target.SMMU = 0
+	got := Plan(target)
+	var want []Attempt
+	for _, a := range withSMMU {
+		if a.Name != "read SMMU at 0x9050000" {
+			want = append(want, a)
+		}
+	}
+	if len(want) != len(withSMMU)-1 {
+		t.Fatalf("the plan with an SMMU has no SMMU attempt")
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d attempts, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("attempt %d:\n got %+v\nwant %+v", i, got[i], want[i])
+		}
+	}
+}
+
 func TestPlan(t *testing.T) {
 	want := []Attempt{
 		{Name: "read own RAM at 0x74169d48", Kind: Read64, Address: 0x7416_9d48},
