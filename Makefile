@@ -113,7 +113,6 @@ GUESTKIT_SOURCES := $(filter-out %_test.go,$(wildcard guests/linux/*.go guests/l
 
 # BOARD=imx8mp-evk adds the Linux guest configs/imx8mp-evk.yaml boots
 # (guests-imx8mp-evk below).
-BOARD ?= qemu-virt
 GUESTS_BOARD_qemu-virt  :=
 GUESTS_BOARD_imx8mp-evk := guests-imx8mp-evk
 
