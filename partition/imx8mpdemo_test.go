@@ -33,8 +33,8 @@ func imx8mpDir(t *testing.T) *Config {
 		// Debian's generic Image: image_size 32 MiB.
 		"build/guests/Image-generic":             linuxImage(0, 33*MiB, 64*int(KiB)),
 		"build/guests/initramfs-generic.cpio.gz": {0x1f, 0x8b, 0x08, 0x00},
-		"build/guests/ecu.elf":                   elfImage{entry: 0x70010000, segments: []elfSegment{{0x70010000, 0x2000, 0x10000}}}.bytes(),
-		"build/guests/attack.elf":                elfImage{entry: 0x74020000, segments: []elfSegment{{0x74020000, 0x2000, 0x10000}}}.bytes(),
+		"build/guests/imx8mp-evk/ecu.elf":        elfImage{entry: 0x70010000, segments: []elfSegment{{0x70010000, 0x2000, 0x10000}}}.bytes(),
+		"build/guests/imx8mp-evk/attack.elf":     elfImage{entry: 0x74020000, segments: []elfSegment{{0x74020000, 0x2000, 0x10000}}}.bytes(),
 	})
 	c, err := Load("configs/imx8mp-evk.yaml")
 	if err != nil {
@@ -44,14 +44,14 @@ func imx8mpDir(t *testing.T) *Config {
 }
 
 // The board's demo: the qemu-virt demo's three guests on the EVK's four
-// cores, Linux with UART3, nothing in the hypervisor's region.
+// cores, Linux with UART4, nothing in the hypervisor's region.
 func TestIMX8MPConfigIsValid(t *testing.T) {
 	c := imx8mpDir(t)
 	assert.Equal(t, imx8mpevk.Name, c.Board.Name)
 	want := []string{
-		"infotainment: cores 0,1; memory 0x50000000+512MiB; devices uart3; kernel linux ../build/guests/Image-generic; console virtual; on_fault abort",
-		"ecu: cores 2; memory 0x70000000+64MiB; devices none; kernel elf ../build/guests/ecu.elf; console virtual; on_fault restart",
-		"test: cores 3; memory 0x74000000+16MiB; devices none; kernel elf ../build/guests/attack.elf; console virtual; on_fault abort",
+		"infotainment: cores 0,1; memory 0x50000000+512MiB; devices uart4; kernel linux ../build/guests/Image-generic; console virtual; on_fault abort",
+		"ecu: cores 2; memory 0x70000000+64MiB; devices none; kernel elf ../build/guests/imx8mp-evk/ecu.elf; console virtual; on_fault restart",
+		"test: cores 3; memory 0x74000000+16MiB; devices uart3; kernel elf ../build/guests/imx8mp-evk/attack.elf; console virtual; on_fault abort",
 	}
 	var got []string
 	for _, p := range c.Partitions {
@@ -68,8 +68,8 @@ func TestIMX8MPConfigIsValid(t *testing.T) {
 }
 
 // The config compiles into a table the firmware accepts for this board,
-// and Linux's device tree gives it UART3 the way its i.MX UART driver
-// needs (the driver probed with this tree under QEMU's imx8mp-evk).
+// and Linux's device tree gives it UART4 the way its i.MX UART driver
+// needs (the driver probed with such a tree under QEMU's imx8mp-evk).
 func TestIMX8MPConfigCompiles(t *testing.T) {
 	c := imx8mpDir(t)
 	out, err := Compile(c)
@@ -106,11 +106,11 @@ func TestIMX8MPConfigCompiles(t *testing.T) {
 		require.NoError(t, err)
 		return v
 	}
-	assert.Equal(t, []string{"fsl,imx8mp-uart", "fsl,imx6q-uart"}, str("/uart3@30880000", "compatible"))
-	assert.Equal(t, []uint32{0, 60 - 32, 4}, u32s("/uart3@30880000", "interrupts"))
-	assert.Equal(t, []string{"/uart3@30880000"}, str("/aliases", "serial2"))
-	assert.Equal(t, []string{"ipg", "per"}, str("/uart3@30880000", "clock-names"))
-	clocks := u32s("/uart3@30880000", "clocks")
+	assert.Equal(t, []string{"fsl,imx8mp-uart", "fsl,imx6q-uart"}, str("/uart4@30a60000", "compatible"))
+	assert.Equal(t, []uint32{0, 61 - 32, 4}, u32s("/uart4@30a60000", "interrupts"))
+	assert.Equal(t, []string{"/uart4@30a60000"}, str("/aliases", "serial3"))
+	assert.Equal(t, []string{"ipg", "per"}, str("/uart4@30a60000", "clock-names"))
+	clocks := u32s("/uart4@30a60000", "clocks")
 	require.Len(t, clocks, 2)
 	assert.Equal(t, []uint32{24_000_000}, u32s("/clock-24000000", "clock-frequency"))
 	assert.Equal(t, u32s("/clock-24000000", "phandle"), clocks[:1])
