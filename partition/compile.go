@@ -92,6 +92,13 @@ const (
 	// pl011Compatible is the UART the generated device tree describes as
 	// a console.
 	pl011Compatible = "arm,pl011"
+	// virtualConsoleSize is the register frame of the PL011 the
+	// hypervisor emulates for a virtual console (firmware/hv,
+	// virtualUARTSize): 4 KiB, whatever the board gives its own console
+	// UART (the i.MX 8M Plus's have 64 KiB slots). Linux reads a
+	// PrimeCell's ID registers at the end of its node's region, which
+	// must be the emulated frame's end.
+	virtualConsoleSize = 0x1000
 )
 
 // primeCells are the Arm PrimeCell peripherals boards list by their own
@@ -795,7 +802,10 @@ func (cc *compiler) console(p *Partition) (*devicetree.Console, bool) {
 				"correct the board description")
 			return nil, false
 		}
-		name, mmio, interrupts = uart.Name, uart.MMIO, uart.IRQs
+		name, interrupts = uart.Name, uart.IRQs
+		if len(uart.MMIO) > 0 {
+			mmio = []board.Region{{Base: uart.MMIO[0].Base, Size: virtualConsoleSize}}
+		}
 		compatible = pl011Compatible // what the hypervisor emulates
 	case ConsolePassthrough:
 		d, ok := p.Device(p.Console.Device)
