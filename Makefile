@@ -67,6 +67,7 @@ test: deps vet test-guests
 # compiler; without it they are not built and the tests that boot them skip.
 test-guests:
 	@if [ -x "$(TAMAGO_GO)" ]; then \
+		$(MAKE) --no-print-directory guests BOARD=qemu-virt && \
 		$(MAKE) --no-print-directory guests BOARD=imx8mp-evk; \
 	else \
 		echo "skipped: building the guest images (no TamaGo compiler at $(TAMAGO_GO)); the QEMU tests that boot them skip"; \
@@ -99,7 +100,8 @@ clean:
 	rm -rf $(BUILD)
 
 # make guests: the guest images configs/qemu-virt.yaml boots, in
-# build/guests/ (never committed). The infotainment Linux guest is Debian's
+# build/guests/ (never committed); make guests BOARD=imx8mp-evk those of
+# configs/imx8mp-evk.yaml. The qemu-virt infotainment Linux guest is Debian's
 # arm64 cloud kernel and a busybox initramfs, built by guests/linux from the
 # Debian packages pinned, version and SHA-256, in guests/versions.mk. apt
 # fetches them with a private configuration in build/apt/ (arm64 lists, its
@@ -111,13 +113,13 @@ GUEST_PINS := guests/versions.mk
 GUESTKIT   := $(GO) run ./guests/linux/cmd/guestkit
 GUESTKIT_SOURCES := $(filter-out %_test.go,$(wildcard guests/linux/*.go guests/linux/cmd/guestkit/*.go))
 
-# BOARD=imx8mp-evk adds the Linux guest configs/imx8mp-evk.yaml boots
-# (guests-imx8mp-evk below).
-GUESTS_BOARD_qemu-virt  :=
-GUESTS_BOARD_imx8mp-evk := guests-imx8mp-evk
+# Each board's Linux guest: the cloud kernel on qemu-virt, the generic
+# kernel on imx8mp-evk (guests-imx8mp-evk below).
+GUESTS_LINUX_qemu-virt  := $(GUESTS)/Image $(GUESTS)/initramfs.cpio.gz
+GUESTS_LINUX_imx8mp-evk := guests-imx8mp-evk
 
 .PHONY: guests
-guests: $(GUESTS)/Image $(GUESTS)/initramfs.cpio.gz guest-elfs $(GUESTS_BOARD_$(BOARD))
+guests: $(GUESTS_LINUX_$(BOARD)) guest-elfs
 
 # One recipe for both packages: one apt-get update.
 $(GUEST_APT)/debs/linux-kernel.deb $(GUEST_APT)/debs/busybox.deb &: $(GUEST_PINS)
