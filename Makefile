@@ -99,6 +99,19 @@ deps:
 clean:
 	rm -rf $(BUILD)
 
+# make boot-script: build/boot.scr, the U-Boot script that boots
+# build/imx8mp-evk.Image on the EVK (docs/boards/imx8mp-evk.md), made from
+# configs/imx8mp-evk.boot.cmd with mkimage (Debian's u-boot-tools).
+# SOURCE_DATE_EPOCH keeps the build time out of the header.
+BOOT_SCRIPT := $(BUILD)/boot.scr
+.PHONY: boot-script
+boot-script: $(BOOT_SCRIPT)
+
+$(BOOT_SCRIPT): configs/imx8mp-evk.boot.cmd
+	@command -v mkimage >/dev/null || { echo "mkimage not found: install Debian's u-boot-tools (apt-get install u-boot-tools)"; exit 1; }
+	@mkdir -p $(dir $@)
+	SOURCE_DATE_EPOCH=0 mkimage -A arm64 -O linux -T script -C none -n "Tamavisor imx8mp-evk" -d $< $@
+
 # make guests: the guest images configs/qemu-virt.yaml boots, in
 # build/guests/ (never committed); make guests BOARD=imx8mp-evk those of
 # configs/imx8mp-evk.yaml. The qemu-virt infotainment Linux guest is Debian's

@@ -1,7 +1,11 @@
 package partition
 
 import (
+	"encoding/binary"
+	"hash/crc32"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -124,4 +128,84 @@ func TestIMX8MPConfigCompiles(t *testing.T) {
 	assert.Equal(t, []string{"arm,gic-v3"}, str("/interrupt-controller@38800000", "compatible"))
 	assert.Equal(t, []string{"hvc"}, str("/psci", "method"))
 	assert.True(t, strings.HasPrefix(str("/chosen", "bootargs")[0], "console=ttyAMA0"))
+}
+
+// imx8mpBootScript is the U-Boot script that boots the config's image on
+// the EVK (make boot-script), relative to this package.
+const imx8mpBootScript = "../configs/imx8mp-evk.boot.cmd"
+
+// The boot script loads the Image into the hypervisor's memory as the
+// config reserves it, refuses one that would run past it, and names the
+// file make image writes.
+func TestIMX8MPBootScriptAddresses(t *testing.T) {
+	script, err := os.ReadFile(imx8mpBootScript)
+	require.NoError(t, err)
+	makefile, err := os.ReadFile("../Makefile")
+	require.NoError(t, err)
+	c := imx8mpDir(t)
+	vars := map[string]string{}
+	for _, line := range strings.Split(string(script), "\n") {
+		if f := strings.Fields(line); len(f) == 3 && f[0] == "setenv" && strings.HasPrefix(f[1], "tamavisor_") {
+			vars[f[1]] = f[2]
+		}
+	}
+	addr, err := ParseAddress(vars["tamavisor_addr"])
+	require.NoError(t, err, "tamavisor_addr")
+	max, err := ParseAddress(vars["tamavisor_max"])
+	require.NoError(t, err, "tamavisor_max")
+	hv := c.Hypervisor.Memory
+	assert.True(t, addr >= hv.Base && addr < hv.Base+hv.Size, "the Image loads at %#x, outside the hypervisor's memory %#x+%#x", addr, hv.Base, hv.Size)
+	assert.Equal(t, hv.Base+hv.Size, addr+max, "the largest Image the script loads must end where the hypervisor's memory ends")
+	assert.Equal(t, "imx8mp-evk.Image", vars["tamavisor_image"])
+	assert.Contains(t, string(makefile), "-image $(BUILD)/$(BOARD).Image", "make image names the Image BOARD.Image")
+	// Every if has its then and fi: U-Boot's hush runs nothing of a
+	// script it cannot parse.
+	depth := 0
+	for n, line := range strings.Split(string(script), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) == 0 || strings.HasPrefix(f[0], "#"):
+		case f[0] == "if":
+			assert.Equal(t, "then", f[len(f)-1], "line %d: an if ends its line with then", n+1)
+			depth++
+		case f[0] == "fi":
+			depth--
+			assert.GreaterOrEqual(t, depth, 0, "line %d: fi without if", n+1)
+		}
+	}
+	assert.Zero(t, depth, "an if without fi")
+}
+
+// make boot-script turns the script into a legacy U-Boot image of type
+// script (include/image.h): a 64-byte big-endian header with CRC-32s of
+// itself and of the data, then the data: each part's length, a zero
+// word, the script.
+func TestIMX8MPBootScriptImage(t *testing.T) {
+	if _, err := exec.LookPath("mkimage"); err != nil {
+		t.Skip("mkimage not found: install Debian's u-boot-tools (apt-get install u-boot-tools) to build boot.scr")
+	}
+	build := t.TempDir()
+	if out, err := exec.Command("make", "-s", "-C", "..", "boot-script", "BUILD="+build).CombinedOutput(); err != nil {
+		t.Fatalf("make boot-script: %v\n%s", err, out)
+	}
+	scr, err := os.ReadFile(filepath.Join(build, "boot.scr"))
+	require.NoError(t, err)
+	script, err := os.ReadFile(imx8mpBootScript)
+	require.NoError(t, err)
+	require.Greater(t, len(scr), 64+8)
+	be := binary.BigEndian
+	header := slices.Clone(scr[:64])
+	assert.Equal(t, uint32(0x2705_1956), be.Uint32(header[0:]), "ih_magic")
+	hcrc := be.Uint32(header[4:])
+	be.PutUint32(header[4:], 0)
+	assert.Equal(t, crc32.ChecksumIEEE(header), hcrc, "ih_hcrc")
+	assert.Zero(t, be.Uint32(header[8:]), "ih_time: SOURCE_DATE_EPOCH=0 keeps the build reproducible")
+	data := scr[64:]
+	assert.Equal(t, uint32(len(data)), be.Uint32(header[12:]), "ih_size")
+	assert.Equal(t, crc32.ChecksumIEEE(data), be.Uint32(header[24:]), "ih_dcrc")
+	assert.Equal(t, []byte{5, 22, 6, 0}, header[28:32], "ih_os linux, ih_arch arm64, ih_type script, ih_comp none")
+	assert.Equal(t, "Tamavisor imx8mp-evk", strings.TrimRight(string(header[32:64]), "\x00"), "ih_name")
+	assert.Equal(t, uint32(len(script)), be.Uint32(data[0:]), "the script's length")
+	assert.Zero(t, be.Uint32(data[4:]), "the end of the length list")
+	assert.Equal(t, string(script), string(data[8:]), "the script itself")
 }

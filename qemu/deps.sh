@@ -7,6 +7,8 @@
 #   dtc                          (device-tree-compiler)
 #   minisign                     (minisign): the tests check that signatures
 #                                interoperate with the minisign command
+#   mkimage                      (u-boot-tools): make boot-script, the EVK's
+#                                U-Boot script, and the test that checks it
 #
 # Run as root with apt-get, it installs what is missing. Debian 12 ships
 # QEMU 7.2, so there it adds the bookworm-backports suite (same mirror and
@@ -35,18 +37,19 @@ others=()
 qemu_new_enough || need_qemu=1
 command -v dtc >/dev/null 2>&1 || others+=(device-tree-compiler)
 command -v minisign >/dev/null 2>&1 || others+=(minisign)
+command -v mkimage >/dev/null 2>&1 || others+=(u-boot-tools)
 [ $need_qemu = 0 ] && [ ${#others[@]} = 0 ] && exit 0
 
 . /etc/os-release 2>/dev/null || true
 codename=${VERSION_CODENAME:-}
 
 hint() {
-	echo "QEMU >= $min_major.$min_minor, dtc and minisign are needed (found QEMU: $(qemu_version || true) ${1:-})." >&2
+	echo "QEMU >= $min_major.$min_minor, dtc, minisign and mkimage are needed (found QEMU: $(qemu_version || true) ${1:-})." >&2
 	if [ "$codename" = bookworm ]; then
 		echo "On Debian 12 QEMU 10 comes from bookworm-backports: add that suite to apt's sources, then" >&2
-		echo "  apt-get install -t bookworm-backports qemu-system-arm; apt-get install device-tree-compiler minisign" >&2
+		echo "  apt-get install -t bookworm-backports qemu-system-arm; apt-get install device-tree-compiler minisign u-boot-tools" >&2
 	else
-		echo "Install them with: apt-get install qemu-system-arm device-tree-compiler minisign" >&2
+		echo "Install them with: apt-get install qemu-system-arm device-tree-compiler minisign u-boot-tools" >&2
 		echo "(Debian 13 and Ubuntu 24.10 or newer have QEMU >= 9.1 in their main archive)" >&2
 	fi
 	exit 1
