@@ -12,7 +12,8 @@ if test -z "${devtype}"; then
 fi
 # The Image is loaded at U-Boot's own load address on this board, in the
 # hypervisor's memory (0x40000000-0x4fffffff in configs/imx8mp-evk.yaml),
-# and booti moves it to 0x4020f000, where it is linked.
+# and booti moves it to 0x4020f000, where it is linked. U-Boot runs a
+# script from its own copy, so loading over the script is safe.
 setenv tamavisor_image imx8mp-evk.Image
 setenv tamavisor_addr 0x40480000
 setenv tamavisor_max 0xfb80000
