@@ -89,9 +89,19 @@ func (vc *vcpu) interrupt() lifecycle.Next {
 
 // injectPhysical passes physical interrupt intid, acknowledged and
 // active, to the guest hardware-linked, if the guest can take it now.
+// Once it is in a list register its pending state is the list
+// register's: a pending bit the guest's own GICD_ISPENDR write left in
+// the virtual distributor is cleared, or the guest's next write would
+// change nothing there and never reach the physical interrupt again.
 func (vc *vcpu) injectPhysical(intid uint32) bool {
 	prio, ok := vc.vgic.Deliverable(vc.index, intid)
-	return ok && vc.cpuif.Inject(lr.VirtualIRQ{VINTID: intid, Priority: prio, HW: true, PINTID: intid})
+	if !ok || !vc.cpuif.Inject(lr.VirtualIRQ{VINTID: intid, Priority: prio, HW: true, PINTID: intid}) {
+		return false
+	}
+	if intid >= gic.FirstSPI {
+		vc.vgic.ClearPending(vc.index, intid)
+	}
+	return true
 }
 
 // hold keeps a physical interrupt the guest cannot take yet (not enabled
