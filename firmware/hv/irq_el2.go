@@ -259,12 +259,11 @@ func (vc *vcpu) injectSGI(intid uint32) {
 }
 
 // pendingSGIs delivers the virtual SGIs left pending that the guest can
-// take now.
+// take now. It looks at the pending SGIs' bits in one load: with none,
+// as on most exits, it costs a few instructions.
 func (vc *vcpu) pendingSGIs() {
-	for intid := uint32(0); intid < gic.FirstPPI; intid++ {
-		if !vc.vgic.Pending(vc.index, intid) {
-			continue
-		}
+	for pending := vc.vgic.PendingSGIs(vc.index); pending != 0; pending &= pending - 1 {
+		intid := uint32(mathbits.TrailingZeros16(pending))
 		if prio, ok := vc.vgic.Deliverable(vc.index, intid); ok &&
 			vc.cpuif.Inject(lr.VirtualIRQ{VINTID: intid, Priority: prio}) {
 			vc.vgic.ClearPending(vc.index, intid)
