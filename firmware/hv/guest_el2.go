@@ -173,6 +173,7 @@ func runPartition() {
 			vc.uart = vpl011.New(&sh.Partition[p].UART, vc.name, thisCore, &console)
 		}
 		vc.input, _ = vconsole.New(&sh.ConsoleFocus, virtualConsoles(v), &console)
+		vc.claimInput()
 		if vc.index == 0 {
 			if err := sh.Partition[p].VGIC.Reset(uint32(thisCore)); err != nil {
 				vc.stop(err.Error())
@@ -414,7 +415,6 @@ func (vc *vcpu) run() lifecycle.Next {
 	for {
 		runGuest()
 		vc.exits++
-		vc.pollInput()
 		e := DecodeExit(&guestFrame)
 		counts := &shared().Traps[thisCore]
 		next := lifecycle.Continue
@@ -507,20 +507,34 @@ func (vc *vcpu) emulate(e Exit) bool {
 	return true
 }
 
+// claimInput makes this core the one that takes the physical UART's
+// receive interrupt, if no core did yet: the interrupt, routed here,
+// traps this core's guest (or wakes it, parked) when a byte is typed, so
+// no exit of any partition needs to look at the UART. The UART's own
+// interrupt is the hypervisor's; the partitions' virtual consoles share
+// its INTID only virtually.
+func (vc *vcpu) claimInput() {
+	if vc.input == nil || !atomic.CompareAndSwapUint32(&shared().InputCore, 0, uint32(thisCore)+1) {
+		return
+	}
+	uart.EnableReceiveInterrupt()
+	distributor.Route(consoleSPI, mpidrOf(thisCore))
+	distributor.EnableSPI(consoleSPI)
+}
+
 // pollInput moves bytes typed on the physical console to the partition
-// that has the input focus. Another core already at it has them moved.
+// that has the input focus. Only the core that claimed the input runs it,
+// on the UART's receive interrupt.
 func (vc *vcpu) pollInput() {
 	if vc.input == nil {
 		return
 	}
-	lock, me := &shared().InputLock, uint32(thisCore)
-	if !lock.TryTakeOver(me) {
-		return // another core is at it; the bytes wait in the UART
-	}
-	defer lock.Release(me)
+	me := uint32(thisCore)
 	// The physical UART is always read empty, so the hot key always
-	// works: a partition that does not read its console (or is stopped)
-	// loses its own input, counted, and nobody else's.
+	// works and the interrupt line drops: a partition that does not read
+	// its console (or is stopped) loses its own input, counted, and
+	// nobody else's.
+	kicked := -1
 	for {
 		b, ok := uart.Rx()
 		if !ok {
@@ -533,6 +547,23 @@ func (vc *vcpu) pollInput() {
 		}
 		for _, d := range deliver {
 			shared().Partition[target].UART.Push(me, d)
+		}
+		if len(deliver) > 0 && target != kicked {
+			vc.kickPartition(target)
+			kicked = target
+		}
+	}
+}
+
+// kickPartition makes partition p's vCPUs on other cores trap, or wake,
+// so that the one its virtual console's interrupt is routed to injects
+// it: a vCPU injects that interrupt on its exits, and a guest idle in WFI
+// would not exit until its next timer interrupt.
+func (vc *vcpu) kickPartition(p int) {
+	mask := vc.view.Partition(p).CPUMask
+	for c := 0; c < numCPUs; c++ {
+		if mask&(1<<c) != 0 && c != thisCore {
+			gic.SendSGI(doorbellSGI, mpidrOf(c))
 		}
 	}
 }

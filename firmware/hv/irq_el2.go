@@ -74,6 +74,12 @@ func (vc *vcpu) interrupt() lifecycle.Next {
 	case isSMMUInterrupt(intid):
 		smmuEvents()
 		gic.Deactivate(intid)
+	case intid == consoleSPI:
+		// Typed input: read out, which drops the level, then
+		// deactivated (the guest's virtual console shares the INTID
+		// only virtually).
+		vc.pollInput()
+		gic.Deactivate(intid)
 	case intid == qemuvirt.VirtTimerIRQ || intid == qemuvirt.PhysTimerIRQ || intid >= gic.FirstSPI:
 		if intid >= gic.FirstSPI && !vc.vgic.Owns(intid) {
 			atomic.AddUint64(&shared().Traps[thisCore].ForeignIRQ, 1)
@@ -211,7 +217,8 @@ func (vc *vcpu) park() {
 // then sleeps, where WFE spins; on a board both wait in low power. Wakers
 // ring the doorbell SGI. Interrupts stay masked at EL2: those pending on
 // waking are acknowledged and deactivated here, as a parked vCPU has no
-// guest to give them to, so the next sleep waits again. An SPI still
+// guest to give them to, so the next sleep waits again (typed input, on
+// the core that claimed it, is read as on an exit). An SPI still
 // routed here is disabled too: a level one would otherwise be pending
 // again at once, and keep the core from ever sleeping; the guest enables
 // it again through its virtual distributor when it wants it. It allocates
@@ -226,6 +233,10 @@ func sleep() {
 		gic.EndOfInterrupt(intid)
 		if isSMMUInterrupt(intid) {
 			smmuEvents()
+		} else if intid == consoleSPI {
+			// The input core parked: typed input is read all
+			// the same (the hot key, the status keys).
+			vc.pollInput()
 		} else if intid >= gic.FirstSPI {
 			distributor.DisableSPI(intid)
 		}
