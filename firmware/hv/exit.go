@@ -303,10 +303,10 @@ type TrapCounts struct {
 	ForeignIRQ uint64
 }
 
-// Count adds exit e to the counts.
-func (c *TrapCounts) Count(e Exit) {
+// Add counts one exit of kind k.
+func (c *TrapCounts) Add(k ExitKind) {
 	var n *uint64
-	switch e.Kind {
+	switch k {
 	case ExitInterrupt:
 		n = &c.IRQ
 	case ExitMMIO:

@@ -167,7 +167,7 @@ func TestGuestRegisterValues(t *testing.T) {
 func TestTrapCounts(t *testing.T) {
 	var c TrapCounts
 	for _, k := range []ExitKind{ExitInterrupt, ExitMMIO, ExitMMIO, ExitHVC, ExitSMC, ExitSysReg, ExitWFx, ExitAbort, ExitOther} {
-		c.Count(Exit{Kind: k})
+		c.Add(k)
 	}
 	dev := &recorder{}
 	var con Console
@@ -175,7 +175,7 @@ func TestTrapCounts(t *testing.T) {
 	WriteTrapCounts(&con, 2, &c)
 	assert.Equal(t, "tamavisor: traps core 2: irq 1, mmio 2, hvc/smc 2, sysreg 1, wfx 1, abort 1, other 1, sgi dropped 0, set/way 0, foreign irq 0\r\n", string(dev.out))
 	assert.Zero(t, testing.AllocsPerRun(100, func() {
-		c.Count(Exit{Kind: ExitMMIO})
+		c.Add(ExitMMIO)
 		WriteTrapCounts(&con, 2, &c)
 	}))
 }

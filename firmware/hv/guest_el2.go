@@ -411,44 +411,26 @@ func (vc *vcpu) reset() {
 // run is the vCPU's loop: enter the guest, handle the trap, go back. It
 // allocates nothing and never blocks. It returns when the vCPU leaves its
 // guest other than for a trap: powered off, or stopped with its partition.
+//
+// The commonest exits take the fewest steps: an HVC goes to the call
+// handler without the general decode, and what is looked at after every
+// exit (the virtual console's and the doorbells' interrupts, SGIs left
+// pending, held interrupts, a fault summary, console output) is tested
+// inline first, each one load, and handled only when there is something
+// to do.
 func (vc *vcpu) run() lifecycle.Next {
+	sh := shared()
+	counts := &sh.Traps[thisCore]
+	ps := &sh.Partition[vc.partition]
 	for {
 		runGuest()
 		vc.exits++
-		e := DecodeExit(&guestFrame)
-		counts := &shared().Traps[thisCore]
 		next := lifecycle.Continue
-		switch e.Kind {
-		case ExitInterrupt:
-			counts.Count(e)
-			next = vc.interrupt()
-		case ExitSysReg:
-			counts.Count(e)
-			if !vc.sysreg(e) {
-				// A register the hypervisor traps and does not
-				// emulate: undefined, as on a CPU without it. No
-				// fault policy applies; the guest did nothing
-				// outside its partition.
-				vc.report(e, "undefined instruction injected")
-				in := InjectUndefined(&guestFrame)
-				injectEL1(in.ESREL1, in.FAREL1, in.ELREL1, in.SPSREL1)
-				guestFrame.ELR = readVBAREL1() + in.Vector
-				guestFrame.SPSR = in.SPSR
-			}
-		case ExitMMIO:
-			if vc.emulate(e) {
-				counts.Count(e)
-				break
-			}
-			// Nothing emulates that address: a violation.
-			counts.Count(Exit{Kind: ExitAbort})
-			next = vc.fault(e)
-		case ExitHVC, ExitSMC:
-			counts.Count(e)
-			next = vc.call(e)
-		default:
-			counts.Count(e)
-			next = vc.fault(e)
+		if guestFrame.Vector == vectorLowerSync && aarch64.ESR(guestFrame.ESR).Class() == aarch64.ECHVC64 {
+			atomic.AddUint64(&counts.Call, 1)
+			next = vc.call(ExitHVC)
+		} else {
+			next = vc.exit(counts)
 		}
 		if next == lifecycle.Continue {
 			// Another vCPU stopping the partition kicked this one.
@@ -458,20 +440,67 @@ func (vc *vcpu) run() lifecycle.Next {
 			vc.park()
 			return next
 		}
-		vc.consoleInterrupt()
-		vc.doorbellInterrupts()
-		vc.pendingSGIs()
-		vc.heldInterrupts()
-		vc.faultSummary()
-		if shared().Writer.Backlog() {
+		if vc.uart != nil && ps.UART.InterruptPending() {
+			vc.consoleInterrupt()
+		}
+		if vc.nDoorbells > 0 {
+			vc.doorbellInterrupts()
+		}
+		if vc.vgic.PendingSGIs(vc.index) != 0 {
+			vc.pendingSGIs()
+		}
+		if vc.heldCount > 0 {
+			vc.heldInterrupts()
+		}
+		if ps.FaultLines.Pending() {
+			vc.faultSummary()
+		}
+		if sh.Writer.Backlog() {
 			console.Drain()
 		}
 	}
 }
 
+// exit decodes and handles every exit but an HVC.
+func (vc *vcpu) exit(counts *TrapCounts) lifecycle.Next {
+	e := DecodeExit(&guestFrame)
+	switch e.Kind {
+	case ExitInterrupt:
+		counts.Add(e.Kind)
+		return vc.interrupt()
+	case ExitSysReg:
+		counts.Add(e.Kind)
+		if !vc.sysreg() {
+			// A register the hypervisor traps and does not
+			// emulate: undefined, as on a CPU without it. No
+			// fault policy applies; the guest did nothing
+			// outside its partition.
+			vc.report(&e, "undefined instruction injected")
+			in := InjectUndefined(&guestFrame)
+			injectEL1(in.ESREL1, in.FAREL1, in.ELREL1, in.SPSREL1)
+			guestFrame.ELR = readVBAREL1() + in.Vector
+			guestFrame.SPSR = in.SPSR
+		}
+		return lifecycle.Continue
+	case ExitMMIO:
+		if vc.emulate(&e) {
+			counts.Add(e.Kind)
+			return lifecycle.Continue
+		}
+		// Nothing emulates that address: a violation.
+		counts.Add(ExitAbort)
+		return vc.fault(&e)
+	case ExitHVC, ExitSMC:
+		counts.Add(e.Kind)
+		return vc.call(e.Kind)
+	}
+	counts.Add(e.Kind)
+	return vc.fault(&e)
+}
+
 // emulate performs an access to an emulated device and steps the guest
 // past it; false means no device answers it.
-func (vc *vcpu) emulate(e Exit) bool {
+func (vc *vcpu) emulate(e *Exit) bool {
 	var dev vdev.Device
 	var base uint64
 	switch {
@@ -501,7 +530,7 @@ func (vc *vcpu) emulate(e Exit) bool {
 		vc.armWatchdog()
 	}
 	if !a.Write {
-		CompleteLoad(&guestFrame, e, value)
+		CompleteLoad(&guestFrame, *e, value)
 	}
 	guestFrame.ELR += 4
 	return true
@@ -570,8 +599,8 @@ func (vc *vcpu) kickPartition(p int) {
 
 // call answers a hypervisor or secure monitor call: PSCI and SMCCC for
 // this partition only; nothing reaches the platform's firmware.
-func (vc *vcpu) call(e Exit) lifecycle.Next {
-	if e.Kind == ExitSMC {
+func (vc *vcpu) call(kind ExitKind) lifecycle.Next {
+	if kind == ExitSMC {
 		guestFrame.ELR += 4 // a trapped SMC returns to itself
 	}
 	if CallImmediate(guestFrame.ESR) != 0 {
@@ -683,11 +712,11 @@ func (vc *vcpu) kickOthers() {
 
 // fault applies the partition's policy to an access or trap the guest was
 // not given, and reports it on the hypervisor console.
-func (vc *vcpu) fault(e Exit) lifecycle.Next {
+func (vc *vcpu) fault(e *Exit) lifecycle.Next {
 	switch vc.policy {
 	case table.FaultInjectAbort:
 		vc.report(e, "external abort injected")
-		in := InjectExternalAbort(&guestFrame, e)
+		in := InjectExternalAbort(&guestFrame, *e)
 		injectEL1(in.ESREL1, in.FAREL1, in.ELREL1, in.SPSREL1)
 		guestFrame.ELR = readVBAREL1() + in.Vector
 		guestFrame.SPSR = in.SPSR
@@ -776,7 +805,7 @@ func (vc *vcpu) sayStart() {
 
 // report writes one line about a violation: partition, vCPU, what the
 // guest did, where, and what the hypervisor did about it.
-func (vc *vcpu) report(e Exit, action string) {
+func (vc *vcpu) report(e *Exit, action string) {
 	ok, suppressed := shared().Partition[vc.partition].FaultLines.Allow(readCounter(), readCounterFrequency())
 	vc.saySuppressed(suppressed)
 	if !ok {

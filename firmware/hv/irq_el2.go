@@ -284,7 +284,7 @@ func (vc *vcpu) pendingSGIs() {
 
 // sysreg handles a trapped system register access; false means it is not
 // one the hypervisor implements.
-func (vc *vcpu) sysreg(e Exit) bool {
+func (vc *vcpu) sysreg() bool {
 	a := aarch64.ESR(guestFrame.ESR).SysReg()
 	var value uint64
 	if a.Register != 31 && !a.Read {
@@ -337,13 +337,12 @@ func (vc *vcpu) setWay(operand uint64) {
 // one; the physical one behind the same INTID is the hypervisor's UART.
 const consoleSPI = qemuvirt.UART0IRQ
 
-// consoleInterrupt injects the virtual console's level interrupt while its
-// condition holds (received data, transmit ready, as the guest unmasked),
-// on the vCPU it is routed to. Injecting it again while it is pending in
+// consoleInterrupt injects the virtual console's level interrupt, whose
+// condition (received data, transmit ready, as the guest unmasked) the
+// run loop found to hold, on the vCPU it is routed to. Injecting it again while it is pending in
 // a list register changes nothing.
 func (vc *vcpu) consoleInterrupt() {
-	if vc.uart == nil || !shared().Partition[vc.partition].UART.InterruptPending() ||
-		vc.vgic.TargetVCPU(consoleSPI) != vc.index {
+	if vc.uart == nil || vc.vgic.TargetVCPU(consoleSPI) != vc.index {
 		return
 	}
 	if prio, ok := vc.vgic.Deliverable(vc.index, consoleSPI); ok {
