@@ -69,13 +69,16 @@ type vcpu struct {
 	view      table.View
 	partition int
 	index     int
-	name      string
-	images    []byte
-	policy    table.FaultPolicy
-	stage2    mmu.Tables
-	pool      heapPages
-	vmid      uint8
-	psci      psci.Partition
+	// cpuMask is the partition's cores (vCPU i on the i-th): decoding
+	// it from the table on a trap path costs hundreds of instructions.
+	cpuMask uint64
+	name    string
+	images  []byte
+	policy  table.FaultPolicy
+	stage2  mmu.Tables
+	pool    heapPages
+	vmid    uint8
+	psci    psci.Partition
 	// uart is the partition's virtual console, nil unless the partition
 	// has console: virtual; input routes keyboard bytes by focus.
 	uart  *vpl011.UART
@@ -160,7 +163,7 @@ func runPartition() {
 		if part.CPUMask&(1<<thisCore) == 0 {
 			continue
 		}
-		vc = vcpu{view: v, partition: p, index: vcpuIndex(part.CPUMask, thisCore),
+		vc = vcpu{view: v, partition: p, index: vcpuIndex(part.CPUMask, thisCore), cpuMask: part.CPUMask,
 			name: part.Name.String(), policy: part.OnFault, vmid: uint8(p + 1)}
 		start := table.PayloadOffset(uint64(v.Len()))
 		vc.images = segment[start : start+v.PayloadSize()]
@@ -699,7 +702,7 @@ func (vc *vcpu) halt(reason lifecycle.Reason, why string) {
 // kickOthers makes every other vCPU of the partition trap soon, or wake
 // if it is parked.
 func (vc *vcpu) kickOthers() {
-	mask := vc.view.Partition(vc.partition).CPUMask
+	mask := vc.cpuMask
 	for v := 0; v < vc.vgic.VCPUs(); v++ {
 		if v == vc.index {
 			continue

@@ -162,7 +162,7 @@ func (vc *vcpu) sendSGI(value uint64) {
 		atomic.AddUint64(&shared().Traps[thisCore].SGIsDropped, uint64(dropped))
 	}
 	ps := &shared().Partition[vc.partition]
-	mask := vc.view.Partition(vc.partition).CPUMask
+	mask := vc.cpuMask
 	for v := 0; reach != 0; v, reach = v+1, reach>>1 {
 		switch {
 		case reach&1 == 0:
@@ -372,7 +372,7 @@ func (vc *vcpu) EnableChanged(vcpu int, intid uint32, enabled bool) {
 // reach another partition's core. Each write touches only intid's own
 // enable bit and IROUTER register, no word another partition shares.
 func (vc *vcpu) programSPI(intid uint32) {
-	core, enable := PhysicalSPI(vc.view.Partition(vc.partition).CPUMask, vc.vgic.Enabled(vc.index, intid), vc.vgic.TargetVCPU(intid))
+	core, enable := PhysicalSPI(vc.cpuMask, vc.vgic.Enabled(vc.index, intid), vc.vgic.TargetVCPU(intid))
 	if !enable {
 		distributor.DisableSPI(intid)
 		return
