@@ -39,8 +39,14 @@ func stopHypTimer()
 
 // Private to the core, like all Go globals: the one vCPU it runs.
 var (
-	guestFrame  Frame
-	guestFP     fpState
+	guestFrame Frame
+	guestFP    fpState
+	// guestFPLive is 1 while the guest's FP/SIMD registers are in the
+	// registers rather than in guestFP: from runGuest until the
+	// hypervisor's first FP/SIMD access after the exit, which traps
+	// (CPTR_EL2.TFP, set by guestExit) and lazyFP saves them. Code that
+	// sets guestFP for a fresh start clears it (freshFP).
+	guestFPLive uint32
 	hostContext [4]uint64 // SP, g, frame pointer, return address of runGuest's caller
 	vc          vcpu
 	// stage2Pages backs the partition's stage-2 tables on the core of
@@ -48,12 +54,14 @@ var (
 	stage2Pages []byte
 )
 
-// fpState is a guest's FP/SIMD registers while the hypervisor runs: the
-// Go code of the trap path uses them too (the compiler moves and clears
-// memory through Q registers), so guestExit saves them and runGuest loads
-// them back. Without that a guest's user programs find their vector
-// registers changed under them after a trap, and see values of the
-// hypervisor's.
+// fpState is a guest's FP/SIMD registers while the hypervisor uses them:
+// Go code uses them too (the compiler moves and clears memory through Q
+// registers), so lazyFP saves them at the hypervisor's first FP/SIMD
+// access after an exit and runGuest loads them back. Without that a
+// guest's user programs find their vector registers changed under them
+// after a trap, and see values of the hypervisor's. An exit whose
+// handling uses none of them leaves them in place, saved and loaded by
+// nobody.
 type fpState struct {
 	Q    [64]uint64 // q0..q31
 	FPCR uint64
@@ -300,7 +308,7 @@ func (vc *vcpu) waitForCPUOn() lifecycle.Next {
 				}
 				guestFrame = Frame{ELR: entry, SPSR: GuestEntrySPSR}
 				guestFrame.X[0] = context
-				guestFP = fpState{}
+				freshFP()
 				setupGuest(HCRGuest, mmu.VTCREL2ForBits(IPABits, physAddrBits), vttbr, psci.GuestMPIDR(vc.index),
 					atomic.LoadUint64(&ps.CNTVOFF), MDCRGuest(readPMCR()))
 				vc.freshInterrupts()
@@ -314,6 +322,13 @@ func (vc *vcpu) waitForCPUOn() lifecycle.Next {
 		// CPU_ON and the partition's stops ring the doorbell.
 		sleep()
 	}
+}
+
+// freshFP gives the vCPU zeroed FP/SIMD registers at its next entry,
+// whatever the registers hold now.
+func freshFP() {
+	guestFP = fpState{}
+	guestFPLive = 0
 }
 
 // virtualConsoles lists the partitions with a virtual console, in table
@@ -402,7 +417,7 @@ func (vc *vcpu) reset() {
 	part := vc.view.Partition(vc.partition)
 	guestFrame = Frame{ELR: part.EntryIPA, SPSR: GuestEntrySPSR}
 	guestFrame.X[0] = part.DTBIPA
-	guestFP = fpState{}
+	freshFP()
 	// The partition's virtual time starts at zero at each (re)start.
 	cntvoff := readCounter()
 	atomic.StoreUint64(&shared().Partition[vc.partition].CNTVOFF, cntvoff)
