@@ -190,7 +190,7 @@ func registerValue(f *Frame, r, size int) uint64 {
 
 // CompleteLoad writes value into the register a load targeted, sign- or
 // zero-extended as the syndrome says, as the real load would have.
-func CompleteLoad(f *Frame, e Exit, value uint64) {
+func CompleteLoad(f *Frame, e *Exit, value uint64) {
 	if e.Register == 31 {
 		return
 	}

@@ -548,7 +548,7 @@ func (vc *vcpu) emulate(e *Exit) bool {
 		vc.armWatchdog()
 	}
 	if !a.Write {
-		CompleteLoad(&guestFrame, *e, value)
+		CompleteLoad(&guestFrame, e, value)
 	}
 	guestFrame.ELR += 4
 	return true
