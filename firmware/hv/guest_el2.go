@@ -431,7 +431,7 @@ func (vc *vcpu) reset() {
 // guest other than for a trap: powered off, or stopped with its partition.
 //
 // The commonest exits take the fewest steps: an HVC goes to the call
-// handler without the general decode, and what is looked at after every
+// handler and an interrupt to its handler without the general decode, and what is looked at after every
 // exit (the virtual console's and the doorbells' interrupts, SGIs left
 // pending, held interrupts, a fault summary, console output) is tested
 // inline first, each one load, and handled only when there is something
@@ -443,11 +443,19 @@ func (vc *vcpu) run() lifecycle.Next {
 	for {
 		runGuest()
 		vc.exits++
-		next := lifecycle.Continue
-		if guestFrame.Vector == vectorLowerSync && aarch64.ESR(guestFrame.ESR).Class() == aarch64.ECHVC64 {
-			atomic.AddUint64(&counts.Call, 1)
-			next = vc.call(ExitHVC)
-		} else {
+		var next lifecycle.Next
+		switch v := guestFrame.Vector; {
+		case v == vectorLowerSync:
+			if aarch64.ESR(guestFrame.ESR).Class() == aarch64.ECHVC64 {
+				atomic.AddUint64(&counts.Call, 1)
+				next = vc.call(ExitHVC)
+			} else {
+				next = vc.exit(counts)
+			}
+		case v == vectorLowerIRQ || v == vectorLowerFIQ:
+			atomic.AddUint64(&counts.IRQ, 1)
+			next = vc.interrupt()
+		default:
 			next = vc.exit(counts)
 		}
 		if next == lifecycle.Continue {
@@ -479,13 +487,10 @@ func (vc *vcpu) run() lifecycle.Next {
 	}
 }
 
-// exit decodes and handles every exit but an HVC.
+// exit decodes and handles every exit but an HVC and an interrupt.
 func (vc *vcpu) exit(counts *TrapCounts) lifecycle.Next {
 	e := DecodeExit(&guestFrame)
 	switch e.Kind {
-	case ExitInterrupt:
-		counts.Add(e.Kind)
-		return vc.interrupt()
 	case ExitSysReg:
 		counts.Add(e.Kind)
 		if !vc.sysreg() {

@@ -59,6 +59,11 @@ func (vc *vcpu) interrupt() lifecycle.Next {
 	}
 	gic.EndOfInterrupt(intid)
 	switch {
+	case intid == qemuvirt.VirtTimerIRQ || intid == qemuvirt.PhysTimerIRQ:
+		// The guest's timers, the commonest: first.
+		if !vc.injectPhysical(intid) {
+			vc.hold(intid)
+		}
 	case intid == qemuvirt.HypTimerIRQ:
 		// The watchdog's deadline: reprogrammed (or the timer
 		// stopped) before the level interrupt is deactivated.
@@ -80,8 +85,8 @@ func (vc *vcpu) interrupt() lifecycle.Next {
 		// only virtually).
 		vc.pollInput()
 		gic.Deactivate(intid)
-	case intid == qemuvirt.VirtTimerIRQ || intid == qemuvirt.PhysTimerIRQ || intid >= gic.FirstSPI:
-		if intid >= gic.FirstSPI && !vc.vgic.Owns(intid) {
+	case intid >= gic.FirstSPI:
+		if !vc.vgic.Owns(intid) {
 			atomic.AddUint64(&shared().Traps[thisCore].ForeignIRQ, 1)
 		}
 		if !vc.injectPhysical(intid) {
