@@ -40,7 +40,7 @@ endif
 TEXT_START := 0x40210000
 FIRMWARE_TAGS ?=
 
-.PHONY: all firmware qemu image test test-guests vet bench deps clean
+.PHONY: all firmware qemu image test test-guests vet bench bench-qemu deps clean
 
 all: firmware
 
@@ -77,12 +77,24 @@ test-guests:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./mmu ./internal/sha256 ./firmware/hv
 
+# The trap path's cost against native, in instructions: the bench guest
+# (guests/bench) and Linux to "Run /init", each natively on QEMU and as a
+# Tamavisor partition (configs/bench.yaml, configs/bench-linux.yaml), under
+# -icount shift=0, so the figures are the same on every run and host
+# (cmd/benchqemu). Prints the table and writes it to $(BUILD)/bench.json.
+bench-qemu: deps firmware guests
+	$(GO) run ./cmd/tamavisor build -hypervisor $(FIRMWARE) -o $(BUILD)/bench.elf configs/bench.yaml
+	$(GO) run ./cmd/tamavisor build -hypervisor $(FIRMWARE) -o $(BUILD)/bench-linux.elf configs/bench-linux.yaml
+	$(GO) run ./cmd/benchqemu -native $(GUESTS)/bench.elf -hv $(BUILD)/bench.elf \
+		-kernel $(GUESTS)/Image -initrd $(GUESTS)/initramfs.cpio.gz -linux-hv $(BUILD)/bench-linux.elf \
+		-json $(BUILD)/bench.json
+
 vet:
 	$(GO) vet ./...
 	@if [ -x "$(TAMAGO_GO)" ]; then \
 		echo "$(TAMAGOENV) go vet (firmware, for the target)"; \
 		$(TAMAGOENV) $(TAMAGO) vet -tags linkcpuinit -unsafeptr=false ./firmware/... ./driver/... ./mmu/... ./aarch64/... ./board/... ./gic/... \
-			./guests/el1/... ./guests/ecu/... ./guests/attack/...; \
+			./guests/el1/... ./guests/ecu/... ./guests/attack/... ./guests/bench/...; \
 		echo "$(TAMAGOENV) go vet -tags imx8mp (firmware and guests for the i.MX 8M Plus EVK)"; \
 		$(TAMAGOENV) $(TAMAGO) vet -tags linkcpuinit,imx8mp -unsafeptr=false ./firmware/... \
 			./guests/el1/... ./guests/ecu/... ./guests/attack/...; \
@@ -178,9 +190,10 @@ GUEST_ELF_DIR     := $(BUILD)/guests/$(BOARD)
 endif
 ECU_TEXT_START    := 0x70010000
 ATTACK_TEXT_START := 0x74020000
+BENCH_TEXT_START  := 0x60010000
 
-.PHONY: guest-elfs $(GUEST_ELF_DIR)/ecu.elf $(GUEST_ELF_DIR)/attack.elf
-guest-elfs: $(GUEST_ELF_DIR)/ecu.elf $(GUEST_ELF_DIR)/attack.elf
+.PHONY: guest-elfs $(GUEST_ELF_DIR)/ecu.elf $(GUEST_ELF_DIR)/attack.elf $(GUEST_ELF_DIR)/bench.elf
+guest-elfs: $(GUEST_ELF_DIR)/ecu.elf $(GUEST_ELF_DIR)/attack.elf $(GUEST_ELF_DIR)/bench.elf
 
 $(GUEST_ELF_DIR)/ecu.elf:
 	@mkdir -p $(dir $@)
@@ -191,3 +204,10 @@ $(GUEST_ELF_DIR)/attack.elf:
 	@mkdir -p $(dir $@)
 	$(TAMAGOENV) $(TAMAGO) build -trimpath -tags linkcpuinit,$(BOARD_TAGS) \
 		-ldflags "-T $(ATTACK_TEXT_START) -R 0x1000" -o $@ ./guests/attack
+
+# The measurement guest of make bench-qemu (guests/bench), linked inside
+# configs/bench.yaml's partition.
+$(GUEST_ELF_DIR)/bench.elf:
+	@mkdir -p $(dir $@)
+	$(TAMAGOENV) $(TAMAGO) build -trimpath -tags linkcpuinit \
+		-ldflags "-T $(BENCH_TEXT_START) -R 0x1000" -o $@ ./guests/bench

@@ -46,8 +46,12 @@ const (
 )
 
 // UCR1 bits. Everything but UARTEN enables an interrupt, a DMA request,
-// IrDA or autobaud, none of which a polled console wants.
-const UCR1UARTEN = 1 << 0
+// IrDA or autobaud; of those the console uses only RRDYEN, once
+// EnableReceiveInterrupt asks for it.
+const (
+	UCR1UARTEN = 1 << 0
+	UCR1RRDYEN = 1 << 9 // receiver ready interrupt: RxFIFO at RXTL or more
+)
 
 // UCR2 bits.
 const (
@@ -236,6 +240,17 @@ func (u *UART) TryTx(c byte) bool {
 	}
 	mmio.Write32(u.Base+UTXD, uint32(c))
 	return true
+}
+
+// EnableReceiveInterrupt raises the UART's interrupt while a received
+// character waits (RRDYEN with the receiver trigger level at 1, which a
+// loader may have left at 0, an interrupt that never drops), and no
+// other: the line drops once Rx has read the FIFO empty. Transmission
+// stays polled.
+func (u *UART) EnableReceiveInterrupt() {
+	ufcr := mmio.Read32(u.Base + UFCR)
+	mmio.Write32(u.Base+UFCR, ufcr&^(0x3f<<UFCRRXTLShift)|1<<UFCRRXTLShift)
+	mmio.Write32(u.Base+UCR1, mmio.Read32(u.Base+UCR1)|UCR1RRDYEN)
 }
 
 // Rx returns the next received byte, or false when none is waiting.

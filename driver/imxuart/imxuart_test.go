@@ -244,3 +244,17 @@ func TestDivisorsFitTheRegistersAndStayClose(t *testing.T) {
 		}
 	}
 }
+
+// The receive interrupt: RRDYEN added to what UCR1 held, the trigger
+// level set to one character whatever the loader left, the rest of
+// UFCR kept.
+func TestEnableReceiveInterrupt(t *testing.T) {
+	m := newModel()
+	m.regs[UCR1] = UCR1UARTEN
+	m.regs[UFCR] = 0b100<<UFCRRFDIVShift | 2<<UFCRTXTLShift // RXTL 0, as U-Boot leaves it
+	defer mmio.SetBus(m)()
+	u := UART{Base: base}
+	u.EnableReceiveInterrupt()
+	assert.Equal(t, uint32(UCR1UARTEN|UCR1RRDYEN), m.regs[UCR1])
+	assert.Equal(t, uint32(0b100<<UFCRRFDIVShift|2<<UFCRTXTLShift|1), m.regs[UFCR])
+}

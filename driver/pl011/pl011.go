@@ -35,6 +35,11 @@ const (
 	CRTXE     = 1 << 8    // transmit enable
 	CRRXE     = 1 << 9    // receive enable
 	allIRQs   = 0x7ff     // every interrupt source (IMSC/ICR bits 10:0)
+	// IntRX and IntRT are the receive and receive timeout interrupts
+	// (DDI 0183, 3.3.10 UARTIMSC): together they hold the UART's
+	// interrupt line up while received data waits in the FIFO.
+	IntRX     = 1 << 4
+	IntRT     = 1 << 6
 	lcrhValue = LCRHFEN | LCRHWLEN8
 )
 
@@ -51,6 +56,14 @@ func (u *UART) Init() {
 	mmio.Write32(u.Base+ICR, allIRQs)
 	mmio.Write32(u.Base+LCRH, lcrhValue)
 	mmio.Write32(u.Base+CR, CRUARTEN|CRTXE|CRRXE)
+}
+
+// EnableReceiveInterrupt unmasks the receive interrupts (and no other):
+// the line is raised while received data waits, and drops once Rx has
+// read the FIFO empty. Transmission stays polled.
+func (u *UART) EnableReceiveInterrupt() {
+	mmio.Write32(u.Base+ICR, IntRX|IntRT)
+	mmio.Write32(u.Base+IMSC, IntRX|IntRT)
 }
 
 // Tx sends c, waiting while the transmit FIFO is full.

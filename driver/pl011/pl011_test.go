@@ -96,3 +96,14 @@ func TestInitDisablesBeforeConfiguring(t *testing.T) {
 	assert.Equal(t, uint32(LCRHFEN|LCRHWLEN8), m.regs[LCRH])
 	assert.Zero(t, m.regs[IMSC], "interrupts left unmasked")
 }
+
+func TestEnableReceiveInterruptUnmasksReceiveOnly(t *testing.T) {
+	m := &model{base: 0x0900_0000, regs: map[uint64]uint32{}}
+	defer mmio.SetBus(m)()
+	u := UART{Base: m.base}
+	u.Init()
+	m.writes = nil
+	u.EnableReceiveInterrupt()
+	assert.Equal(t, []uint64{ICR, IMSC}, m.writes, "stale receive interrupts cleared before unmasking")
+	assert.Equal(t, uint32(1<<4|1<<6), m.regs[IMSC], "RXIM and RTIM, nothing for transmit")
+}

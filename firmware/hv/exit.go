@@ -190,7 +190,7 @@ func registerValue(f *Frame, r, size int) uint64 {
 
 // CompleteLoad writes value into the register a load targeted, sign- or
 // zero-extended as the syndrome says, as the real load would have.
-func CompleteLoad(f *Frame, e Exit, value uint64) {
+func CompleteLoad(f *Frame, e *Exit, value uint64) {
 	if e.Register == 31 {
 		return
 	}
@@ -303,10 +303,10 @@ type TrapCounts struct {
 	ForeignIRQ uint64
 }
 
-// Count adds exit e to the counts.
-func (c *TrapCounts) Count(e Exit) {
+// Add counts one exit of kind k.
+func (c *TrapCounts) Add(k ExitKind) {
 	var n *uint64
-	switch e.Kind {
+	switch k {
 	case ExitInterrupt:
 		n = &c.IRQ
 	case ExitMMIO:

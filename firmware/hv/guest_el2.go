@@ -38,8 +38,14 @@ func stopHypTimer()
 
 // Private to the core, like all Go globals: the one vCPU it runs.
 var (
-	guestFrame  Frame
-	guestFP     fpState
+	guestFrame Frame
+	guestFP    fpState
+	// guestFPLive is 1 while the guest's FP/SIMD registers are in the
+	// registers rather than in guestFP: from runGuest until the
+	// hypervisor's first FP/SIMD access after the exit, which traps
+	// (CPTR_EL2.TFP, set by guestExit) and lazyFP saves them. Code that
+	// sets guestFP for a fresh start clears it (freshFP).
+	guestFPLive uint32
 	hostContext [4]uint64 // SP, g, frame pointer, return address of runGuest's caller
 	vc          vcpu
 	// stage2Pages backs the partition's stage-2 tables on the core of
@@ -47,12 +53,14 @@ var (
 	stage2Pages []byte
 )
 
-// fpState is a guest's FP/SIMD registers while the hypervisor runs: the
-// Go code of the trap path uses them too (the compiler moves and clears
-// memory through Q registers), so guestExit saves them and runGuest loads
-// them back. Without that a guest's user programs find their vector
-// registers changed under them after a trap, and see values of the
-// hypervisor's.
+// fpState is a guest's FP/SIMD registers while the hypervisor uses them:
+// Go code uses them too (the compiler moves and clears memory through Q
+// registers), so lazyFP saves them at the hypervisor's first FP/SIMD
+// access after an exit and runGuest loads them back. Without that a
+// guest's user programs find their vector registers changed under them
+// after a trap, and see values of the hypervisor's. An exit whose
+// handling uses none of them leaves them in place, saved and loaded by
+// nobody.
 type fpState struct {
 	Q    [64]uint64 // q0..q31
 	FPCR uint64
@@ -68,13 +76,16 @@ type vcpu struct {
 	view      table.View
 	partition int
 	index     int
-	name      string
-	images    []byte
-	policy    table.FaultPolicy
-	stage2    mmu.Tables
-	pool      heapPages
-	vmid      uint8
-	psci      psci.Partition
+	// cpuMask is the partition's cores (vCPU i on the i-th): decoding
+	// it from the table on a trap path costs hundreds of instructions.
+	cpuMask uint64
+	name    string
+	images  []byte
+	policy  table.FaultPolicy
+	stage2  mmu.Tables
+	pool    heapPages
+	vmid    uint8
+	psci    psci.Partition
 	// uart is the partition's virtual console, nil unless the partition
 	// has console: virtual; input routes keyboard bytes by focus.
 	uart  *vpl011.UART
@@ -159,7 +170,7 @@ func runPartition() {
 		if part.CPUMask&(1<<thisCore) == 0 {
 			continue
 		}
-		vc = vcpu{view: v, partition: p, index: vcpuIndex(part.CPUMask, thisCore),
+		vc = vcpu{view: v, partition: p, index: vcpuIndex(part.CPUMask, thisCore), cpuMask: part.CPUMask,
 			name: part.Name.String(), policy: part.OnFault, vmid: uint8(p + 1)}
 		start := table.PayloadOffset(uint64(v.Len()))
 		vc.images = segment[start : start+v.PayloadSize()]
@@ -172,6 +183,7 @@ func runPartition() {
 			vc.uart = vpl011.New(&sh.Partition[p].UART, vc.name, thisCore, &console)
 		}
 		vc.input, _ = vconsole.New(&sh.ConsoleFocus, virtualConsoles(v), &console)
+		vc.claimInput()
 		if vc.index == 0 {
 			if err := sh.Partition[p].VGIC.Reset(uint32(thisCore)); err != nil {
 				vc.stop(err.Error())
@@ -295,7 +307,7 @@ func (vc *vcpu) waitForCPUOn() lifecycle.Next {
 				}
 				guestFrame = Frame{ELR: entry, SPSR: GuestEntrySPSR}
 				guestFrame.X[0] = context
-				guestFP = fpState{}
+				freshFP()
 				setupGuest(HCRGuest, mmu.VTCREL2ForBits(IPABits, physAddrBits), vttbr, psci.GuestMPIDR(vc.index),
 					atomic.LoadUint64(&ps.CNTVOFF), MDCRGuest(readPMCR()))
 				vc.freshInterrupts()
@@ -309,6 +321,13 @@ func (vc *vcpu) waitForCPUOn() lifecycle.Next {
 		// CPU_ON and the partition's stops ring the doorbell.
 		sleep()
 	}
+}
+
+// freshFP gives the vCPU zeroed FP/SIMD registers at its next entry,
+// whatever the registers hold now.
+func freshFP() {
+	guestFP = fpState{}
+	guestFPLive = 0
 }
 
 // virtualConsoles lists the partitions with a virtual console, in table
@@ -397,7 +416,7 @@ func (vc *vcpu) reset() {
 	part := vc.view.Partition(vc.partition)
 	guestFrame = Frame{ELR: part.EntryIPA, SPSR: GuestEntrySPSR}
 	guestFrame.X[0] = part.DTBIPA
-	guestFP = fpState{}
+	freshFP()
 	// The partition's virtual time starts at zero at each (re)start.
 	cntvoff := readCounter()
 	atomic.StoreUint64(&shared().Partition[vc.partition].CNTVOFF, cntvoff)
@@ -409,45 +428,34 @@ func (vc *vcpu) reset() {
 // run is the vCPU's loop: enter the guest, handle the trap, go back. It
 // allocates nothing and never blocks. It returns when the vCPU leaves its
 // guest other than for a trap: powered off, or stopped with its partition.
+//
+// The commonest exits take the fewest steps: an HVC goes to the call
+// handler and an interrupt to its handler without the general decode, and what is looked at after every
+// exit (the virtual console's and the doorbells' interrupts, SGIs left
+// pending, held interrupts, a fault summary, console output) is tested
+// inline first, each one load, and handled only when there is something
+// to do.
 func (vc *vcpu) run() lifecycle.Next {
+	sh := shared()
+	counts := &sh.Traps[thisCore]
+	ps := &sh.Partition[vc.partition]
 	for {
 		runGuest()
 		vc.exits++
-		vc.pollInput()
-		e := DecodeExit(&guestFrame)
-		counts := &shared().Traps[thisCore]
-		next := lifecycle.Continue
-		switch e.Kind {
-		case ExitInterrupt:
-			counts.Count(e)
+		var next lifecycle.Next
+		switch v := guestFrame.Vector; {
+		case v == vectorLowerSync:
+			if aarch64.ESR(guestFrame.ESR).Class() == aarch64.ECHVC64 {
+				atomic.AddUint64(&counts.Call, 1)
+				next = vc.call(ExitHVC)
+			} else {
+				next = vc.exit(counts)
+			}
+		case v == vectorLowerIRQ || v == vectorLowerFIQ:
+			atomic.AddUint64(&counts.IRQ, 1)
 			next = vc.interrupt()
-		case ExitSysReg:
-			counts.Count(e)
-			if !vc.sysreg(e) {
-				// A register the hypervisor traps and does not
-				// emulate: undefined, as on a CPU without it. No
-				// fault policy applies; the guest did nothing
-				// outside its partition.
-				vc.report(e, "undefined instruction injected")
-				in := InjectUndefined(&guestFrame)
-				injectEL1(in.ESREL1, in.FAREL1, in.ELREL1, in.SPSREL1)
-				guestFrame.ELR = readVBAREL1() + in.Vector
-				guestFrame.SPSR = in.SPSR
-			}
-		case ExitMMIO:
-			if vc.emulate(e) {
-				counts.Count(e)
-				break
-			}
-			// Nothing emulates that address: a violation.
-			counts.Count(Exit{Kind: ExitAbort})
-			next = vc.fault(e)
-		case ExitHVC, ExitSMC:
-			counts.Count(e)
-			next = vc.call(e)
 		default:
-			counts.Count(e)
-			next = vc.fault(e)
+			next = vc.exit(counts)
 		}
 		if next == lifecycle.Continue {
 			// Another vCPU stopping the partition kicked this one.
@@ -457,20 +465,64 @@ func (vc *vcpu) run() lifecycle.Next {
 			vc.park()
 			return next
 		}
-		vc.consoleInterrupt()
-		vc.doorbellInterrupts()
-		vc.pendingSGIs()
-		vc.heldInterrupts()
-		vc.faultSummary()
-		if shared().Writer.Backlog() {
+		if vc.uart != nil && ps.UART.InterruptPending() {
+			vc.consoleInterrupt()
+		}
+		if vc.nDoorbells > 0 {
+			vc.doorbellInterrupts()
+		}
+		if vc.vgic.PendingSGIs(vc.index) != 0 {
+			vc.pendingSGIs()
+		}
+		if vc.heldCount > 0 {
+			vc.heldInterrupts()
+		}
+		if ps.FaultLines.Pending() {
+			vc.faultSummary()
+		}
+		if sh.Writer.Backlog() {
 			console.Drain()
 		}
 	}
 }
 
+// exit decodes and handles every exit but an HVC and an interrupt.
+func (vc *vcpu) exit(counts *TrapCounts) lifecycle.Next {
+	e := DecodeExit(&guestFrame)
+	switch e.Kind {
+	case ExitSysReg:
+		counts.Add(e.Kind)
+		if !vc.sysreg() {
+			// A register the hypervisor traps and does not
+			// emulate: undefined, as on a CPU without it. No
+			// fault policy applies; the guest did nothing
+			// outside its partition.
+			vc.report(&e, "undefined instruction injected")
+			in := InjectUndefined(&guestFrame)
+			injectEL1(in.ESREL1, in.FAREL1, in.ELREL1, in.SPSREL1)
+			guestFrame.ELR = readVBAREL1() + in.Vector
+			guestFrame.SPSR = in.SPSR
+		}
+		return lifecycle.Continue
+	case ExitMMIO:
+		if vc.emulate(&e) {
+			counts.Add(e.Kind)
+			return lifecycle.Continue
+		}
+		// Nothing emulates that address: a violation.
+		counts.Add(ExitAbort)
+		return vc.fault(&e)
+	case ExitHVC, ExitSMC:
+		counts.Add(e.Kind)
+		return vc.call(e.Kind)
+	}
+	counts.Add(e.Kind)
+	return vc.fault(&e)
+}
+
 // emulate performs an access to an emulated device and steps the guest
 // past it; false means no device answers it.
-func (vc *vcpu) emulate(e Exit) bool {
+func (vc *vcpu) emulate(e *Exit) bool {
 	var dev vdev.Device
 	var base uint64
 	switch {
@@ -506,20 +558,34 @@ func (vc *vcpu) emulate(e Exit) bool {
 	return true
 }
 
+// claimInput makes this core the one that takes the physical UART's
+// receive interrupt, if no core did yet: the interrupt, routed here,
+// traps this core's guest (or wakes it, parked) when a byte is typed, so
+// no exit of any partition needs to look at the UART. The UART's own
+// interrupt is the hypervisor's; the partitions' virtual consoles share
+// its INTID only virtually.
+func (vc *vcpu) claimInput() {
+	if vc.input == nil || !atomic.CompareAndSwapUint32(&shared().InputCore, 0, uint32(thisCore)+1) {
+		return
+	}
+	uart.EnableReceiveInterrupt()
+	distributor.Route(consoleSPI, mpidrOf(thisCore))
+	distributor.EnableSPI(consoleSPI)
+}
+
 // pollInput moves bytes typed on the physical console to the partition
-// that has the input focus. Another core already at it has them moved.
+// that has the input focus. Only the core that claimed the input runs it,
+// on the UART's receive interrupt.
 func (vc *vcpu) pollInput() {
 	if vc.input == nil {
 		return
 	}
-	lock, me := &shared().InputLock, uint32(thisCore)
-	if !lock.TryTakeOver(me) {
-		return // another core is at it; the bytes wait in the UART
-	}
-	defer lock.Release(me)
+	me := uint32(thisCore)
 	// The physical UART is always read empty, so the hot key always
-	// works: a partition that does not read its console (or is stopped)
-	// loses its own input, counted, and nobody else's.
+	// works and the interrupt line drops: a partition that does not read
+	// its console (or is stopped) loses its own input, counted, and
+	// nobody else's.
+	kicked := -1
 	for {
 		b, ok := uart.Rx()
 		if !ok {
@@ -533,13 +599,30 @@ func (vc *vcpu) pollInput() {
 		for _, d := range deliver {
 			shared().Partition[target].UART.Push(me, d)
 		}
+		if len(deliver) > 0 && target != kicked {
+			vc.kickPartition(target)
+			kicked = target
+		}
+	}
+}
+
+// kickPartition makes partition p's vCPUs on other cores trap, or wake,
+// so that the one its virtual console's interrupt is routed to injects
+// it: a vCPU injects that interrupt on its exits, and a guest idle in WFI
+// would not exit until its next timer interrupt.
+func (vc *vcpu) kickPartition(p int) {
+	mask := vc.view.Partition(p).CPUMask
+	for c := 0; c < numCPUs; c++ {
+		if mask&(1<<c) != 0 && c != thisCore {
+			gic.SendSGI(doorbellSGI, mpidrOf(c))
+		}
 	}
 }
 
 // call answers a hypervisor or secure monitor call: PSCI and SMCCC for
 // this partition only; nothing reaches the platform's firmware.
-func (vc *vcpu) call(e Exit) lifecycle.Next {
-	if e.Kind == ExitSMC {
+func (vc *vcpu) call(kind ExitKind) lifecycle.Next {
+	if kind == ExitSMC {
 		guestFrame.ELR += 4 // a trapped SMC returns to itself
 	}
 	if CallImmediate(guestFrame.ESR) != 0 {
@@ -638,7 +721,7 @@ func (vc *vcpu) halt(reason lifecycle.Reason, why string) {
 // kickOthers makes every other vCPU of the partition trap soon, or wake
 // if it is parked.
 func (vc *vcpu) kickOthers() {
-	mask := vc.view.Partition(vc.partition).CPUMask
+	mask := vc.cpuMask
 	for v := 0; v < vc.vgic.VCPUs(); v++ {
 		if v == vc.index {
 			continue
@@ -651,11 +734,11 @@ func (vc *vcpu) kickOthers() {
 
 // fault applies the partition's policy to an access or trap the guest was
 // not given, and reports it on the hypervisor console.
-func (vc *vcpu) fault(e Exit) lifecycle.Next {
+func (vc *vcpu) fault(e *Exit) lifecycle.Next {
 	switch vc.policy {
 	case table.FaultInjectAbort:
 		vc.report(e, "external abort injected")
-		in := InjectExternalAbort(&guestFrame, e)
+		in := InjectExternalAbort(&guestFrame, *e)
 		injectEL1(in.ESREL1, in.FAREL1, in.ELREL1, in.SPSREL1)
 		guestFrame.ELR = readVBAREL1() + in.Vector
 		guestFrame.SPSR = in.SPSR
@@ -744,7 +827,7 @@ func (vc *vcpu) sayStart() {
 
 // report writes one line about a violation: partition, vCPU, what the
 // guest did, where, and what the hypervisor did about it.
-func (vc *vcpu) report(e Exit, action string) {
+func (vc *vcpu) report(e *Exit, action string) {
 	ok, suppressed := shared().Partition[vc.partition].FaultLines.Allow(readCounter(), readCounterFrequency())
 	vc.saySuppressed(suppressed)
 	if !ok {

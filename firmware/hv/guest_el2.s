@@ -6,8 +6,9 @@
 
 // func runGuest()
 // Enters the guest held in guestFrame (ELR, SPSR and x0..x30) and guestFP
-// (q0..q31, FPCR, FPSR) and returns when it traps, with its state saved
-// back into both by guestExit.
+// (q0..q31, FPCR, FPSR; or still in the registers, see guestFPLive) and
+// returns when it traps, with its general registers saved back by
+// guestExit and its FP/SIMD registers left for lazyFP.
 // The hypervisor's own stack pointer, g, frame pointer and return address
 // wait in hostContext meanwhile: they are all Go needs back (ABI0 treats
 // every other register as clobbered by a call).
@@ -19,6 +20,14 @@ TEXT ·runGuest(SB),NOSPLIT|NOFRAME,$0
 	MOVD	R29, 16(R0)
 	MOVD	R30, 24(R0)
 
+	// FP/SIMD for the guest again, then its registers, unless they
+	// never left them (guestFPLive: the hypervisor used none since).
+	MOVD	$CPTR_EL2_VALUE, R0
+	MSR_CPTR_EL2_X0
+	ISB	$15
+	MOVD	$·guestFPLive(SB), R0
+	MOVWU	(R0), R1
+	CBNZ	R1, fpInPlace
 	MOVD	$·guestFP(SB), R0
 	FLDPQ	0(R0), (F0, F1)
 	FLDPQ	32(R0), (F2, F3)
@@ -40,7 +49,11 @@ TEXT ·runGuest(SB),NOSPLIT|NOFRAME,$0
 	MSR	R1, FPCR
 	MOVD	fpState_FPSR(R0), R1
 	MSR	R1, FPSR
+	MOVD	$1, R1
+	MOVD	$·guestFPLive(SB), R0
+	MOVW	R1, (R0)
 
+fpInPlace:
 	MOVD	$·guestFrame(SB), R0
 	MOVD	Frame_ELR(R0), R1
 	MSR_ELR_EL2_X1
@@ -73,30 +86,13 @@ TEXT ·guestExit(SB),NOSPLIT|NOFRAME,$0
 	MRS_HPFAR_EL2_X1
 	MOVD	R1, Frame_HPFAR(R0)
 
-	// The guest's FP/SIMD registers, before any Go code runs.
-	MOVD	$·guestFP(SB), R1
-	FSTPQ	(F0, F1), 0(R1)
-	FSTPQ	(F2, F3), 32(R1)
-	FSTPQ	(F4, F5), 64(R1)
-	FSTPQ	(F6, F7), 96(R1)
-	FSTPQ	(F8, F9), 128(R1)
-	FSTPQ	(F10, F11), 160(R1)
-	FSTPQ	(F12, F13), 192(R1)
-	FSTPQ	(F14, F15), 224(R1)
-	FSTPQ	(F16, F17), 256(R1)
-	FSTPQ	(F18, F19), 288(R1)
-	FSTPQ	(F20, F21), 320(R1)
-	FSTPQ	(F22, F23), 352(R1)
-	FSTPQ	(F24, F25), 384(R1)
-	FSTPQ	(F26, F27), 416(R1)
-	FSTPQ	(F28, F29), 448(R1)
-	FSTPQ	(F30, F31), 480(R1)
-	MRS	FPCR, R2
-	MOVD	R2, fpState_FPCR(R1)
-	MRS	FPSR, R2
-	MOVD	R2, fpState_FPSR(R1)
-	MSR	ZR, FPCR		// Go's floating point as Go expects it, whatever mode the guest chose
-
+	// The guest's FP/SIMD registers stay where they are (guestFPLive
+	// says so, runGuest set it): the hypervisor's first FP/SIMD access
+	// traps and lazyFP saves them, so an exit whose handling uses none
+	// saves and loads none.
+	MOVD	$CPTR_EL2_LAZY_FP, R0
+	MSR_CPTR_EL2_X0
+	ISB	$15
 	MOVD	$·hostContext(SB), R0
 	MOVD	0(R0), R1
 	MOVD	R1, RSP

@@ -58,6 +58,11 @@ func (vc *vcpu) interrupt() lifecycle.Next {
 	}
 	gic.EndOfInterrupt(intid)
 	switch {
+	case intid == virtTimerIRQ || intid == physTimerIRQ:
+		// The guest's timers, the commonest: first.
+		if !vc.injectPhysical(intid) {
+			vc.hold(intid)
+		}
 	case intid == hypTimerIRQ:
 		// The watchdog's deadline: reprogrammed (or the timer
 		// stopped) before the level interrupt is deactivated.
@@ -73,8 +78,14 @@ func (vc *vcpu) interrupt() lifecycle.Next {
 	case isSMMUInterrupt(intid):
 		smmuEvents()
 		gic.Deactivate(intid)
-	case intid == virtTimerIRQ || intid == physTimerIRQ || intid >= gic.FirstSPI:
-		if intid >= gic.FirstSPI && !vc.vgic.Owns(intid) {
+	case intid == consoleSPI:
+		// Typed input: read out, which drops the level, then
+		// deactivated (the guest's virtual console shares the INTID
+		// only virtually).
+		vc.pollInput()
+		gic.Deactivate(intid)
+	case intid >= gic.FirstSPI:
+		if !vc.vgic.Owns(intid) {
 			atomic.AddUint64(&shared().Traps[thisCore].ForeignIRQ, 1)
 		}
 		if !vc.injectPhysical(intid) {
@@ -88,9 +99,19 @@ func (vc *vcpu) interrupt() lifecycle.Next {
 
 // injectPhysical passes physical interrupt intid, acknowledged and
 // active, to the guest hardware-linked, if the guest can take it now.
+// Once it is in a list register its pending state is the list
+// register's: a pending bit the guest's own GICD_ISPENDR write left in
+// the virtual distributor is cleared, or the guest's next write would
+// change nothing there and never reach the physical interrupt again.
 func (vc *vcpu) injectPhysical(intid uint32) bool {
 	prio, ok := vc.vgic.Deliverable(vc.index, intid)
-	return ok && vc.cpuif.Inject(lr.VirtualIRQ{VINTID: intid, Priority: prio, HW: true, PINTID: intid})
+	if !ok || !vc.cpuif.Inject(lr.VirtualIRQ{VINTID: intid, Priority: prio, HW: true, PINTID: intid}) {
+		return false
+	}
+	if intid >= gic.FirstSPI {
+		vc.vgic.ClearPending(vc.index, intid)
+	}
+	return true
 }
 
 // hold keeps a physical interrupt the guest cannot take yet (not enabled
@@ -145,7 +166,7 @@ func (vc *vcpu) sendSGI(value uint64) {
 		atomic.AddUint64(&shared().Traps[thisCore].SGIsDropped, uint64(dropped))
 	}
 	ps := &shared().Partition[vc.partition]
-	mask := vc.view.Partition(vc.partition).CPUMask
+	mask := vc.cpuMask
 	for v := 0; reach != 0; v, reach = v+1, reach>>1 {
 		switch {
 		case reach&1 == 0:
@@ -200,7 +221,8 @@ func (vc *vcpu) park() {
 // then sleeps, where WFE spins; on a board both wait in low power. Wakers
 // ring the doorbell SGI. Interrupts stay masked at EL2: those pending on
 // waking are acknowledged and deactivated here, as a parked vCPU has no
-// guest to give them to, so the next sleep waits again. An SPI still
+// guest to give them to, so the next sleep waits again (typed input, on
+// the core that claimed it, is read as on an exit). An SPI still
 // routed here is disabled too: a level one would otherwise be pending
 // again at once, and keep the core from ever sleeping; the guest enables
 // it again through its virtual distributor when it wants it. It allocates
@@ -215,6 +237,10 @@ func sleep() {
 		gic.EndOfInterrupt(intid)
 		if isSMMUInterrupt(intid) {
 			smmuEvents()
+		} else if intid == consoleSPI {
+			// The input core parked: typed input is read all
+			// the same (the hot key, the status keys).
+			vc.pollInput()
 		} else if intid >= gic.FirstSPI {
 			distributor.DisableSPI(intid)
 		}
@@ -248,12 +274,11 @@ func (vc *vcpu) injectSGI(intid uint32) {
 }
 
 // pendingSGIs delivers the virtual SGIs left pending that the guest can
-// take now.
+// take now. It looks at the pending SGIs' bits in one load: with none,
+// as on most exits, it costs a few instructions.
 func (vc *vcpu) pendingSGIs() {
-	for intid := uint32(0); intid < gic.FirstPPI; intid++ {
-		if !vc.vgic.Pending(vc.index, intid) {
-			continue
-		}
+	for pending := vc.vgic.PendingSGIs(vc.index); pending != 0; pending &= pending - 1 {
+		intid := uint32(mathbits.TrailingZeros16(pending))
 		if prio, ok := vc.vgic.Deliverable(vc.index, intid); ok &&
 			vc.cpuif.Inject(lr.VirtualIRQ{VINTID: intid, Priority: prio}) {
 			vc.vgic.ClearPending(vc.index, intid)
@@ -263,7 +288,7 @@ func (vc *vcpu) pendingSGIs() {
 
 // sysreg handles a trapped system register access; false means it is not
 // one the hypervisor implements.
-func (vc *vcpu) sysreg(e Exit) bool {
+func (vc *vcpu) sysreg() bool {
 	a := aarch64.ESR(guestFrame.ESR).SysReg()
 	var value uint64
 	if a.Register != 31 && !a.Read {
@@ -316,13 +341,12 @@ func (vc *vcpu) setWay(operand uint64) {
 // one; the physical one behind the same INTID is the hypervisor's UART.
 const consoleSPI = uartIRQ
 
-// consoleInterrupt injects the virtual console's level interrupt while its
-// condition holds (received data, transmit ready, as the guest unmasked),
-// on the vCPU it is routed to. Injecting it again while it is pending in
+// consoleInterrupt injects the virtual console's level interrupt, whose
+// condition (received data, transmit ready, as the guest unmasked) the
+// run loop found to hold, on the vCPU it is routed to. Injecting it again while it is pending in
 // a list register changes nothing.
 func (vc *vcpu) consoleInterrupt() {
-	if vc.uart == nil || !shared().Partition[vc.partition].UART.InterruptPending() ||
-		vc.vgic.TargetVCPU(consoleSPI) != vc.index {
+	if vc.uart == nil || vc.vgic.TargetVCPU(consoleSPI) != vc.index {
 		return
 	}
 	if prio, ok := vc.vgic.Deliverable(vc.index, consoleSPI); ok {
@@ -352,7 +376,7 @@ func (vc *vcpu) EnableChanged(vcpu int, intid uint32, enabled bool) {
 // reach another partition's core. Each write touches only intid's own
 // enable bit and IROUTER register, no word another partition shares.
 func (vc *vcpu) programSPI(intid uint32) {
-	core, enable := PhysicalSPI(vc.view.Partition(vc.partition).CPUMask, vc.vgic.Enabled(vc.index, intid), vc.vgic.TargetVCPU(intid))
+	core, enable := PhysicalSPI(vc.cpuMask, vc.vgic.Enabled(vc.index, intid), vc.vgic.TargetVCPU(intid))
 	if !enable {
 		distributor.DisableSPI(intid)
 		return

@@ -72,10 +72,11 @@ type Shared struct {
 	PayloadSize uint64
 	// Traps counts each core's guest exits by reason.
 	Traps [MaxCPUs]TrapCounts
-	// InputLock lets one core at a time move typed bytes from the
-	// physical UART to a partition: two cores polling at once could pass
-	// consecutive bytes on in the wrong order.
-	InputLock spin.Lock
+	// InputCore is the core (plus one; 0 for none yet) that takes the
+	// physical UART's receive interrupt and moves typed bytes on to the
+	// partitions: the first core with a vCPU to claim it. One core only,
+	// so the bytes keep their order without a lock.
+	InputCore uint32
 	// ConsoleFocus is which partition keyboard input goes to.
 	ConsoleFocus vconsole.State
 	// SMMULock lets one core at a time drive the SMMU; SMMULog2 is the

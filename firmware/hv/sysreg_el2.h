@@ -39,6 +39,13 @@
 // CPTR_EL2 with E2H == 0: RES1 bits [13:12] and [9:0]; TFP (bit 10) clear so
 // the Go runtime's SIMD and floating point do not trap.
 #define CPTR_EL2_VALUE	0x33ff
+// CPTR_EL2_LAZY_FP is CPTR_EL2_VALUE with TFP set: every FP/SIMD access,
+// at EL2 too, traps. guestExit sets it while the guest's FP/SIMD
+// registers are still in place; the first use by the hypervisor saves
+// them (lazyFP, in vectors_el2.s).
+#define CPTR_EL2_LAZY_FP	0x37ff
+#define MRS_ESR_EL2_X0		WORD $0xd53c5200	// mrs x0, esr_el2
+#define MRS_TPIDR_EL2_X0	WORD $0xd53cd040	// mrs x0, tpidr_el2
 // HCR_EL2: only RW (bit 31, EL1 is AArch64). No traps until guests exist.
 #define HCR_EL2_VALUE	0x80000000
 // SCTLR_EL2 RES1 bits with E2H == 0, MMU and caches off, no alignment checks.

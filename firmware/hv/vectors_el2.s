@@ -41,8 +41,17 @@ TEXT ·vectors(SB),NOSPLIT|NOFRAME,$0
 	VECTOR(0x100)
 	PCALIGN	$128
 	VECTOR(0x180)
-	// Current EL with SP_EL2: the hypervisor itself
+	// Current EL with SP_EL2: the hypervisor itself. A synchronous
+	// exception there may be the first FP/SIMD access after a guest
+	// exit (lazyFP); x0 waits in TPIDR_EL2 while the class is checked.
 	PCALIGN	$128
+	MSR_TPIDR_EL2_X0
+	MRS_ESR_EL2_X0
+	LSR	$26, R0, R0
+	CMP	$0x07, R0		// EC 0x07: access to SIMD or floating point trapped by CPTR_EL2.TFP
+	BNE	2(PC)
+	B	·lazyFP(SB)
+	MRS_TPIDR_EL2_X0
 	VECTOR(0x200)
 	PCALIGN	$128
 	VECTOR(0x280)
@@ -82,3 +91,46 @@ TEXT ·exceptionCommon(SB),NOSPLIT|NOFRAME,$0
 	MOVD	$·exceptionG(SB), g
 	BL	·handleException(SB)
 	B	·haltForever(SB)
+
+// lazyFP runs at the hypervisor's first FP/SIMD access after a guest exit
+// (guestExit left the guest's registers in place and CPTR_EL2.TFP set,
+// which traps EL2's accesses too): it lets FP/SIMD through again, saves
+// the guest's registers into guestFP, puts FPCR as Go expects it, notes
+// that guestFP holds the guest's state now, and returns to the access,
+// which runs again. x0 waits in TPIDR_EL2; no other general register,
+// nor the stack, is touched: F0 and F1 serve as scratch once saved.
+TEXT ·lazyFP(SB),NOSPLIT|NOFRAME,$0
+	MOVD	$CPTR_EL2_VALUE, R0
+	MSR_CPTR_EL2_X0
+	ISB	$15
+	MOVD	$·guestFP(SB), R0
+	FSTPQ	(F0, F1), 0(R0)
+	FSTPQ	(F2, F3), 32(R0)
+	FSTPQ	(F4, F5), 64(R0)
+	FSTPQ	(F6, F7), 96(R0)
+	FSTPQ	(F8, F9), 128(R0)
+	FSTPQ	(F10, F11), 160(R0)
+	FSTPQ	(F12, F13), 192(R0)
+	FSTPQ	(F14, F15), 224(R0)
+	FSTPQ	(F16, F17), 256(R0)
+	FSTPQ	(F18, F19), 288(R0)
+	FSTPQ	(F20, F21), 320(R0)
+	FSTPQ	(F22, F23), 352(R0)
+	FSTPQ	(F24, F25), 384(R0)
+	FSTPQ	(F26, F27), 416(R0)
+	FSTPQ	(F28, F29), 448(R0)
+	FSTPQ	(F30, F31), 480(R0)
+	FMOVD	R0, F0
+	MRS	FPCR, R0
+	FMOVD	R0, F1
+	FMOVD	F0, R0
+	FMOVD	F1, fpState_FPCR(R0)
+	MRS	FPSR, R0
+	FMOVD	R0, F1
+	FMOVD	F0, R0
+	FMOVD	F1, fpState_FPSR(R0)
+	MSR	ZR, FPCR		// Go's floating point as Go expects it, whatever mode the guest chose
+	MOVD	$·guestFPLive(SB), R0
+	MOVW	ZR, (R0)
+	MRS_TPIDR_EL2_X0
+	ERET

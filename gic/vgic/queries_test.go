@@ -153,6 +153,22 @@ func TestPendingAndActiveQueries(t *testing.T) {
 	}
 }
 
+func TestPendingSGIs(t *testing.T) {
+	g, _, _ := newTestGIC(t)
+	assert.Zero(t, g.PendingSGIs(0))
+	g.SetPending(0, 3)
+	g.SetPending(0, 15)
+	g.SetPending(0, 27) // a PPI: not an SGI
+	g.SetPending(1, 7)
+	g.SetPending(0, 33) // an SPI
+	assert.Equal(t, uint16(1<<3|1<<15), g.PendingSGIs(0))
+	assert.Equal(t, uint16(1<<7), g.PendingSGIs(1))
+	g.ClearPending(0, 3)
+	assert.Equal(t, uint16(1<<15), g.PendingSGIs(0))
+	assert.Zero(t, g.PendingSGIs(2), "a vCPU the partition lacks")
+	assert.Zero(t, g.PendingSGIs(-1))
+}
+
 func TestNextPending(t *testing.T) {
 	// SPI 48 routed to vCPU 1; vCPU 0's SGI 2 in group 0, everything else
 	// the guest sees in group 1; SGI 3 pending but disabled.

@@ -394,6 +394,16 @@ func (g *VGIC) Pending(vcpu int, intid uint32) bool {
 	return visible && bitOf(b.pending, intid)
 }
 
+// PendingSGIs returns the SGIs pending for vcpu, SGI n at bit n, in one
+// load: the run loop looks after every exit, and most often finds none.
+func (g *VGIC) PendingSGIs(vcpu int) uint16 {
+	if vcpu < 0 || vcpu >= g.vcpus {
+		return 0
+	}
+	b := &g.redist[vcpu]
+	return uint16(b.pending[0].Load() & b.visible[0])
+}
+
 // Owns reports whether intid is one of the partition's interrupts: an SGI,
 // a PPI it sees, or an SPI the table gives it.
 func (g *VGIC) Owns(intid uint32) bool {

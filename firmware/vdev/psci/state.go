@@ -261,12 +261,20 @@ func VCPUOfCore(cpuMask uint64, core int) (vcpu int, ok bool) {
 
 // CoreOfVCPU returns the physical core that runs vCPU vcpu of a partition
 // with CPU mask cpuMask. ok is false if the partition has no such vCPU.
+//
+// It counts no bits: the arm64 compiler counts them in a SIMD register,
+// and the hypervisor's first FP/SIMD access after a guest exit costs the
+// save of the guest's FP/SIMD registers (firmware/hv, lazyFP). SGIs take
+// this path on every send.
 func CoreOfVCPU(cpuMask uint64, vcpu int) (core int, ok bool) {
-	if vcpu < 0 || vcpu >= bits.OnesCount64(cpuMask) {
+	if vcpu < 0 {
 		return 0, false
 	}
 	for range vcpu {
 		cpuMask &= cpuMask - 1 // clear the lowest set bit
+	}
+	if cpuMask == 0 {
+		return 0, false // fewer vCPUs than that
 	}
 	return bits.TrailingZeros64(cpuMask), true
 }
