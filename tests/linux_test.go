@@ -77,10 +77,12 @@ func TestQEMULinuxInfotainment(t *testing.T) {
 		ipis, _ := strconv.Atoi(n)
 		assert.Greater(t, ipis, 0, "no rescheduling IPIs on CPU %d", cpu)
 	}
-	// CNTVOFF restarts the partition's virtual time with it: the second
-	// boot's clock starts from zero again instead of running on.
+	// No check of the rebooted kernel's clock: Linux's sched_clock
+	// starts near zero whatever the counter reads, so its time at
+	// "Run /init" measures how long each boot took, which a loaded host
+	// stretches, and says nothing about CNTVOFF.
 	secondInit, _ := strconv.Atoi(r.Matches[6][1])
-	assert.LessOrEqual(t, secondInit, firstInit+2, "the rebooted kernel's clock ran on from the first boot (%d s, then %d s)", firstInit, secondInit)
+	t.Logf("Run /init at %d s, and %d s after the reboot", firstInit, secondInit)
 	worst := checkHeartbeats(t, strings.Join(r.Output, "\n"), 3)
 	t.Logf("ECU worst period jitter over Linux's boot, reboot and power-off: %d us", worst)
 }
