@@ -36,9 +36,6 @@ func stopGuestTimer()
 func setHypTimer(cval uint64)
 func stopHypTimer()
 
-// writeHCR sets HCR_EL2 (see signalVirtualIRQ).
-func writeHCR(v uint64)
-
 // Private to the core, like all Go globals: the one vCPU it runs.
 var (
 	guestFrame Frame
@@ -443,9 +440,6 @@ func (vc *vcpu) run() lifecycle.Next {
 	counts := &sh.Traps[thisCore]
 	ps := &sh.Partition[vc.partition]
 	for {
-		if signalVirtualIRQ {
-			vc.signalVirtualIRQ()
-		}
 		runGuest()
 		vc.exits++
 		var next lifecycle.Next
@@ -491,21 +485,6 @@ func (vc *vcpu) run() lifecycle.Next {
 		}
 	}
 }
-
-// signalVirtualIRQ raises the guest's virtual IRQ with HCR_EL2.VI while
-// a list register holds a pending interrupt, on a board whose GIC does
-// not (platform's signalVirtualIRQ).
-func (vc *vcpu) signalVirtualIRQ() {
-	hcr := HCRGuest
-	if vc.cpuif.SignalPending() {
-		hcr |= hcrVI
-	}
-	writeHCR(hcr)
-}
-
-// hcrVI is HCR_EL2.VI, bit 7: a virtual IRQ is pending (DDI 0487
-// D19.2 HCR_EL2), ORed with the GIC's virtual IRQ signal.
-const hcrVI = 1 << 7
 
 // exit decodes and handles every exit but an HVC and an interrupt.
 func (vc *vcpu) exit(counts *TrapCounts) lifecycle.Next {

@@ -213,10 +213,3 @@ TEXT ·stopHypTimer(SB),NOSPLIT,$0
 	MSR_CNTHP_CTL_EL2_X0
 	ISB	$15
 	RET
-
-// func writeHCR(v uint64)
-TEXT ·writeHCR(SB),NOSPLIT,$0-8
-	MOVD	v+0(FP), R0
-	MSR_HCR_EL2_X0
-	ISB	$15
-	RET

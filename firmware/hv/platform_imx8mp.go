@@ -52,15 +52,6 @@ const (
 	watchdogControlIPA = imx8mpevk.WatchdogControlIPA
 	watchdogRefreshIPA = imx8mpevk.WatchdogRefreshIPA
 
-	// signalVirtualIRQ: the hypervisor raises a pending virtual
-	// interrupt with HCR_EL2.VI besides the GIC. QEMU's imx8mp-evk
-	// before 10.0.3 leaves the GIC's virtual IRQ output unconnected
-	// (fixed upstream by "hw/arm/fsl-imx8mp: Wire VIRQ and VFIQ"), and
-	// its guests would never take an interrupt. On the silicon the two
-	// signals are one OR, and the cost is one maintenance exit once the
-	// guest has taken the last pending interrupt (lr.SignalPending).
-	signalVirtualIRQ = true
-
 	// The SoC has no SMMU: the SMMU code is skipped, and the partition
 	// table (checked against the board) gives no partition a stream ID.
 	// 1023 is a special INTID, never acknowledged as an interrupt.

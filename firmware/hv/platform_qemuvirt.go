@@ -60,10 +60,6 @@ const (
 	watchdogControlIPA = qemuvirt.WatchdogControlIPA
 	watchdogRefreshIPA = qemuvirt.WatchdogRefreshIPA
 
-	// signalVirtualIRQ: the GIC alone signals virtual interrupts (see
-	// platform_imx8mp.go for the board where the hypervisor helps).
-	signalVirtualIRQ = false
-
 	// The SMMUv3 and its interrupts (eventq, priq, cmdq-sync, gerror).
 	hasSMMU       = true
 	smmuBase      = qemuvirt.SMMUBase

@@ -23,9 +23,8 @@ type Hardware interface {
 
 // Control register fields (IHI 0069G 12.4).
 const (
-	hcrEn   = 1 << 0 // ICH_HCR_EL2.En: the virtual CPU interface is on
-	hcrUIE  = 1 << 1 // ICH_HCR_EL2.UIE: underflow maintenance interrupt
-	hcrNPIE = 1 << 3 // ICH_HCR_EL2.NPIE: maintenance interrupt while no list register is pending
+	hcrEn  = 1 << 0 // ICH_HCR_EL2.En: the virtual CPU interface is on
+	hcrUIE = 1 << 1 // ICH_HCR_EL2.UIE: underflow maintenance interrupt
 
 	vtrListRegsMask = 0x1f // ICH_VTR_EL2.ListRegs, bits [4:0]: list registers - 1
 	vtrPREbitsShift = 26   // ICH_VTR_EL2.PREbits, bits [28:26]: preemption bits - 1
@@ -297,29 +296,6 @@ func (c *CPUInterface) SetPriority(vintid uint32, priority uint8) bool {
 		return true
 	}
 	return false
-}
-
-// SignalPending is for a core whose GIC's virtual IRQ output does not
-// reach it (QEMU's imx8mp-evk before 10.0.3). It reports whether a list
-// register may hold a pending interrupt, by the mirror, which errs only
-// towards yes: the caller then raises the virtual IRQ itself with
-// HCR_EL2.VI. While it does, the no-pending maintenance interrupt
-// (ICH_HCR_EL2.NPIE) is on, so that the core returns to the hypervisor
-// as soon as the guest has acknowledged the last pending interrupt, and
-// the next call lowers it again. It allocates nothing.
-func (c *CPUInterface) SignalPending() bool {
-	pending := false
-	for n := range c.numLRs {
-		if s := c.lrs[n].State(); s == Pending || s == PendingActive {
-			pending = true
-			break
-		}
-	}
-	hcr := c.hw.ReadHCR()
-	if (hcr&hcrNPIE != 0) != pending {
-		c.hw.WriteHCR(hcr ^ hcrNPIE)
-	}
-	return pending
 }
 
 // Underflow reports whether the underflow maintenance interrupt is

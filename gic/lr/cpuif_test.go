@@ -343,24 +343,3 @@ func TestTrapPathOperationsAllocateNothing(t *testing.T) {
 	assert.Zero(t, allocs)
 	assert.Empty(t, m.violations)
 }
-
-// SignalPending says yes exactly while a list register holds a pending
-// interrupt, by the mirror, and keeps the no-pending maintenance interrupt
-// on for just that time: after the guest acknowledged the last one, the
-// next call (made from the maintenance exit's Sync) lowers both.
-func TestSignalPendingFollowsTheListRegisters(t *testing.T) {
-	m := newVCPUModel(2)
-	c := New(m)
-	c.Enable()
-	assert.False(t, c.SignalPending(), "nothing injected")
-	assert.Zero(t, m.hcr&hcrNPIE)
-	require.True(t, c.Inject(irq(33, 0xa0)))
-	assert.True(t, c.SignalPending())
-	assert.NotZero(t, m.hcr&hcrNPIE, "no-pending maintenance interrupt while one is pending")
-	assert.NotZero(t, m.hcr&hcrEn, "the interface stays on")
-	assert.Equal(t, uint32(33), m.acknowledge())
-	assert.True(t, c.SignalPending(), "the mirror has not seen the acknowledgement: still yes, errs towards yes")
-	c.Sync()
-	assert.False(t, c.SignalPending(), "after Sync the active interrupt is no reason to signal")
-	assert.Zero(t, m.hcr&hcrNPIE)
-}
